@@ -1,0 +1,86 @@
+# Reads firmware/boards/<NT_BOARD>/board.json, the one description of a board, and turns it into
+# compiler flags, a C header and the linker script's MEMORY regions.
+
+set(NT_BOARD_JSON "${NT_FIRMWARE_DIR}/boards/${NT_BOARD}/board.json")
+if(NOT EXISTS "${NT_BOARD_JSON}")
+    message(FATAL_ERROR "unknown board '${NT_BOARD}': ${NT_BOARD_JSON} does not exist")
+endif()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${NT_BOARD_JSON}")
+file(READ "${NT_BOARD_JSON}" _json)
+
+string(JSON _id GET "${_json}" id)
+if(NOT _id STREQUAL NT_BOARD)
+    message(FATAL_ERROR "${NT_BOARD_JSON}: field 'id' is '${_id}', expected '${NT_BOARD}'")
+endif()
+string(JSON NT_BOARD_CORE GET "${_json}" core)
+string(JSON NT_BOARD_FPU GET "${_json}" fpu)
+string(JSON _clock GET "${_json}" clockHz)
+string(JSON _uart_kind GET "${_json}" uart kind)
+string(JSON _uart_base GET "${_json}" uart base)
+string(JSON _ipt_num GET "${_json}" emulator instructionsPerTick num)
+string(JSON _ipt_den GET "${_json}" emulator instructionsPerTick den)
+string(JSON _stack_bank GET "${_json}" stack bank)
+string(JSON _stack_size GET "${_json}" stack size)
+string(JSON _flash_base GET "${_json}" flash base)
+string(JSON _flash_size GET "${_json}" flash size)
+string(JSON _flash_name GET "${_json}" flash name)
+
+set(NT_BOARD_GEN_DIR "${CMAKE_BINARY_DIR}/board")
+file(MAKE_DIRECTORY "${NT_BOARD_GEN_DIR}")
+
+string(JSON _bank_count LENGTH "${_json}" banks)
+math(EXPR _last "${_bank_count} - 1")
+set(_memory "MEMORY\n{\n    ${_flash_name} (rx) : ORIGIN = ${_flash_base}, LENGTH = ${_flash_size}\n")
+set(_sections "")
+set(_banks_init "")
+set(_stack_found FALSE)
+foreach(i RANGE ${_last})
+    string(JSON _name GET "${_json}" banks ${i} name)
+    string(JSON _base GET "${_json}" banks ${i} base)
+    string(JSON _size GET "${_json}" banks ${i} size)
+    string(APPEND _memory "    ${_name} (rwx) : ORIGIN = ${_base}, LENGTH = ${_size}\n")
+    string(APPEND _sections "    .nt_bank.${_name} (NOLOAD) : { . = ALIGN(16); __nt_bank_${_name}_start = .; KEEP(*(.nt_bank.${_name} .nt_bank.${_name}.*)) . = ALIGN(16); __nt_bank_${_name}_end = .; } > ${_name}\n")
+    string(APPEND _banks_init "{ \"${_name}\", ${_base}u, ${_size}u }, ")
+    if(_name STREQUAL _stack_bank)
+        set(_stack_found TRUE)
+    endif()
+endforeach()
+if(NOT _stack_found)
+    message(FATAL_ERROR "${NT_BOARD_JSON}: stack.bank '${_stack_bank}' is not one of the banks")
+endif()
+string(APPEND _memory "}\n\nREGION_ALIAS(\"RAM_DATA\", ${_stack_bank});\nREGION_ALIAS(\"RAM_STACK\", ${_stack_bank});\n__nt_stack_size = ${_stack_size};\n")
+file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_memory.ld" CONTENT "/* Generated from ${NT_BOARD_JSON}; do not edit. */\n${_memory}")
+file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_banks.ld" CONTENT "/* Generated from ${NT_BOARD_JSON}; do not edit. */\n${_sections}")
+
+string(TOUPPER "${_uart_kind}" _uart_macro)
+string(REPLACE "-" "_" _uart_macro "${_uart_macro}")
+file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_config.h" CONTENT
+"/* Generated from ${NT_BOARD_JSON}; do not edit. */
+#ifndef NT_BOARD_CONFIG_H
+#define NT_BOARD_CONFIG_H
+#define NT_BOARD_ID \"${NT_BOARD}\"
+#define NT_BOARD_CORE \"${NT_BOARD_CORE}\"
+#define NT_BOARD_FPU \"${NT_BOARD_FPU}\"
+#define NT_BOARD_CLOCK_HZ ${_clock}u
+#define NT_BOARD_UART_${_uart_macro} 1
+#define NT_BOARD_UART_BASE ${_uart_base}u
+#define NT_BOARD_INSN_PER_TICK_NUM ${_ipt_num}u
+#define NT_BOARD_INSN_PER_TICK_DEN ${_ipt_den}u
+#define NT_BOARD_STACK_SIZE ${_stack_size}u
+#define NT_BOARD_BANK_COUNT ${_bank_count}
+#define NT_BOARD_BANKS_INIT { ${_banks_init}}
+#define NT_BOARD_FLASH_INIT { \"${_flash_name}\", ${_flash_base}u, ${_flash_size}u }
+#endif
+")
+
+if(_uart_kind STREQUAL "cmsdk")
+    set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_cmsdk.c")
+elseif(_uart_kind STREQUAL "stm32-usart")
+    set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_stm32_usart.c")
+else()
+    message(FATAL_ERROR "${NT_BOARD_JSON}: uart.kind '${_uart_kind}' is not cmsdk or stm32-usart")
+endif()
+
+set(NT_BOARD_CPU_FLAGS -mcpu=${NT_BOARD_CORE} -mthumb -mfpu=${NT_BOARD_FPU} -mfloat-abi=hard)
+add_compile_options(${NT_BOARD_CPU_FLAGS})
+add_link_options(${NT_BOARD_CPU_FLAGS})

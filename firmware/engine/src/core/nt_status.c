@@ -1,0 +1,19 @@
+#include "nt/status.h"
+
+const char *nt_status_name(nt_status status)
+{
+    switch (status) {
+    case NT_OK: return "ok";
+    case NT_ERR_ARG: return "arg";
+    case NT_ERR_MAGIC: return "magic";
+    case NT_ERR_VERSION: return "version";
+    case NT_ERR_CRC: return "crc";
+    case NT_ERR_TRUNCATED: return "truncated";
+    case NT_ERR_RANGE: return "range";
+    case NT_ERR_UNKNOWN_OP: return "unknown-op";
+    case NT_ERR_NO_MEMORY: return "no-memory";
+    case NT_ERR_BOARD: return "board";
+    case NT_ERR_STATE: return "state";
+    }
+    return "unknown";
+}

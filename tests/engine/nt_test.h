@@ -1,0 +1,27 @@
+/* Minimal assertion helpers for the engine's C tests: a failed check prints where and exits 1. */
+#ifndef NT_TEST_H
+#define NT_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define NT_CHECK(cond)                                                                  \
+    do {                                                                                \
+        if (!(cond)) {                                                                  \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+            exit(1);                                                                    \
+        }                                                                               \
+    } while (0)
+
+#define NT_CHECK_EQ_U(expected, actual)                                                 \
+    do {                                                                                \
+        unsigned long long e_ = (unsigned long long)(expected);                         \
+        unsigned long long a_ = (unsigned long long)(actual);                           \
+        if (e_ != a_) {                                                                 \
+            fprintf(stderr, "%s:%d: expected %llu (0x%llx), got %llu (0x%llx): %s\n",   \
+                    __FILE__, __LINE__, e_, e_, a_, a_, #actual);                       \
+            exit(1);                                                                    \
+        }                                                                               \
+    } while (0)
+
+#endif
