@@ -1,0 +1,51 @@
+using NanoTrain.Core.Common;
+using Spectre.Console;
+
+namespace NanoTrain.Cli.Output;
+
+/// <summary>Shows progress on standard error, so standard output stays clean for tables and JSON.</summary>
+public sealed class ConsoleProgress : IProgressSink
+{
+    private readonly IAnsiConsole _err = ConsoleSetup.Create(Console.Error, Console.IsErrorRedirected);
+    private readonly bool _interactive = !Console.IsErrorRedirected;
+    private bool _midLine;
+
+    public void Info(string message)
+    {
+        EndLine();
+        _err.MarkupLineInterpolated($"[grey]›[/] {message}");
+    }
+
+    public void Warn(string message)
+    {
+        EndLine();
+        _err.MarkupLineInterpolated($"[yellow]warning:[/] {message}");
+    }
+
+    public void Progress(string task, long done, long total)
+    {
+        string text = total > 0 ? $"{task}: {done}/{total} ({100.0 * done / total:0}%)" : $"{task}: {done}";
+        if (_interactive)
+        {
+            Console.Error.Write("\r" + text + "\u001b[K");
+            _midLine = done < total;
+            if (!_midLine)
+            {
+                Console.Error.WriteLine();
+            }
+        }
+        else
+        {
+            Console.Error.WriteLine(text);
+        }
+    }
+
+    private void EndLine()
+    {
+        if (_midLine)
+        {
+            Console.Error.WriteLine();
+            _midLine = false;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using NanoTrain.Cli.Commands;
+using NanoTrain.Cli.Output;
+using NanoTrain.Core.Common;
+
+namespace NanoTrain.Cli;
+
+/// <summary>Entry point: builds the command tree and maps every domain error to one line and an exit code.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        ConsoleSetup.Apply();
+        var root = CreateRoot();
+        bool verbose = args.Contains("--verbose");
+        try
+        {
+            var parse = root.Parse(args);
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (NanoTrainException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            if (verbose)
+            {
+                Console.Error.WriteLine(ex);
+            }
+            return ExitCodes.For(ex.Kind);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            if (verbose)
+            {
+                Console.Error.WriteLine(ex);
+            }
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>The whole command tree; every command of the design is listed, built or not.</summary>
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand(
+            "nanoTrain: on-device training for microcontrollers, on emulated boards.\n" +
+            "Every command writes a table, and JSON with --json. `./nanotrain test` runs the test suite.");
+        root.Options.Add(new Option<bool>("--verbose") { Description = "show stack traces of errors", Recursive = true });
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(PlannedCommand.Create("pretrain", "train a zoo model on the source task on the host (fp32), save a checkpoint", 3));
+        root.Subcommands.Add(PlannedCommand.Create("import", "bring a model from ONNX into the zoo format", 12));
+        root.Subcommands.Add(PlannedCommand.Create("quantize", "int8 post-training quantization with calibration, accuracy report", 4));
+        root.Subcommands.Add(PlannedCommand.Create("plan", "choose the trainable part and the memory plan for a board and budget, emit .ntplan", 5));
+        root.Subcommands.Add(BuildCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(PlannedCommand.Create("bench", "kernel and training-step benchmarks on emulated boards", 4));
+        root.Subcommands.Add(PlannedCommand.Create("experiment", "the comparison table: methods x boards x budgets, with plots", 7));
+        root.Subcommands.Add(PlannedCommand.Create("flash", "put the image on a real STM32 / ESP32 board", 10));
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(BoardsCommand.Create());
+        return root;
+    }
+}

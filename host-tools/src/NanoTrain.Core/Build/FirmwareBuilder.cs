@@ -1,0 +1,93 @@
+using NanoTrain.Core.Boards;
+using NanoTrain.Core.Common;
+
+namespace NanoTrain.Core.Build;
+
+/// <summary>Builds firmware images and the host engine through the CMake presets of <c>firmware/</c>.</summary>
+public sealed class FirmwareBuilder
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
+    private readonly RepoPaths _paths;
+
+    public FirmwareBuilder(RepoPaths paths)
+    {
+        _paths = paths;
+    }
+
+    /// <summary>Firmware apps that <c>firmware/app/CMakeLists.txt</c> defines.</summary>
+    public static IReadOnlyList<string> Apps { get; } = ["smoke", "hang"];
+
+    /// <summary>Where the ELF of an app for a board is written.</summary>
+    public string ElfPath(string boardId, string app) => Path.Combine(_paths.Build, boardId, "app", app + ".elf");
+
+    /// <summary>
+    /// Configures (once) and builds one app for one board; CMake rebuilds only what is stale.
+    /// Returns the ELF path. Compiler errors are reported with the compiler's own first error line.
+    /// </summary>
+    public string Build(BoardDescriptor board, string app, IProgressSink? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(board);
+        if (!Apps.Contains(app))
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"unknown firmware app '{app}'; known apps: {string.Join(", ", Apps)}");
+        }
+        RequireTool("cmake", "cmake");
+        RequireTool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi");
+        Configure(board.Id, progress);
+        progress?.Info($"building {app} for {board.Id}");
+        // Building every app (there are few and they are small) lets the generated build notice an
+        // app added to CMakeLists.txt since it was configured; asking for one target would not.
+        RunCMake(["--build", "--preset", board.Id], $"building firmware for {board.Id}");
+        string elf = ElfPath(board.Id, app);
+        if (!File.Exists(elf))
+        {
+            throw new NanoTrainException(ErrorKind.Environment, $"the build reported success but {elf} does not exist");
+        }
+        return elf;
+    }
+
+    /// <summary>Builds the host engine (shared library) and its C tests; returns the build folder.</summary>
+    public string BuildHost(IProgressSink? progress = null)
+    {
+        RequireTool("cmake", "cmake");
+        Configure("host", progress);
+        progress?.Info("building the host engine");
+        RunCMake(["--build", "--preset", "host"], "building the host engine");
+        return Path.Combine(_paths.Build, "host");
+    }
+
+    private void Configure(string preset, IProgressSink? progress)
+    {
+        if (File.Exists(Path.Combine(_paths.Build, preset, "CMakeCache.txt")))
+        {
+            return; // the generated build re-runs CMake itself when a CMake file or board.json changes
+        }
+        progress?.Info($"configuring CMake preset {preset}");
+        RunCMake(["--preset", preset], $"configuring preset {preset}");
+    }
+
+    private void RunCMake(IReadOnlyList<string> arguments, string what)
+    {
+        var result = ProcessRunner.Run("cmake", arguments, BuildTimeout, workingDirectory: _paths.Firmware);
+        if (result.TimedOut)
+        {
+            throw new NanoTrainException(ErrorKind.Timeout, $"{what}: cmake did not finish within {BuildTimeout.TotalMinutes} minutes");
+        }
+        if (result.ExitCode != 0)
+        {
+            string all = result.StandardOutput + result.StandardError;
+            string firstError = all.Split('\n').FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase))?.Trim()
+                ?? ProcessRunner.LastLine(all);
+            throw new NanoTrainException(ErrorKind.Environment, $"{what} failed: {firstError}");
+        }
+    }
+
+    private static void RequireTool(string program, string debianPackages)
+    {
+        if (ProcessRunner.FindOnPath(program) == null)
+        {
+            throw new NanoTrainException(ErrorKind.Environment,
+                $"{program} not found on PATH; install it with `apt-get install -y {debianPackages}` (./nanotrain does this when run as root)");
+        }
+    }
+}

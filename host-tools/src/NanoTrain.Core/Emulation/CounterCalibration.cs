@@ -1,0 +1,47 @@
+using NanoTrain.Core.Boards;
+
+namespace NanoTrain.Core.Emulation;
+
+/// <summary>One calibration loop: instructions known from the assembly, against what the counter measured.</summary>
+/// <param name="Name">"raw" (two SysTick reads around the loop) or "long" (counter API across wraps).</param>
+/// <param name="Expected">Instructions the loop executes, from its assembly.</param>
+/// <param name="Ticks">Counter ticks the firmware measured.</param>
+/// <param name="Measured">Ticks converted with the board descriptor's instructions-per-tick ratio.</param>
+/// <param name="Tolerance">Allowed |Measured − Expected|: one tick, plus the counter API's own instructions for "long".</param>
+public sealed record CalibrationLoop(string Name, long Expected, long Ticks, long Measured, long Tolerance)
+{
+    /// <summary>Measured minus expected instructions.</summary>
+    public long Error => Measured - Expected;
+
+    /// <summary>True when the counter agrees with the known count within the tolerance.</summary>
+    public bool Passed => Math.Abs(Error) <= Tolerance;
+
+    /// <summary>Instructions per tick implied by this loop alone (the measured constant).</summary>
+    public double MeasuredInstructionsPerTick => Ticks == 0 ? double.NaN : (double)Expected / Ticks;
+}
+
+/// <summary>Checks the smoke firmware's calibration report against the board descriptor.</summary>
+public static class CounterCalibration
+{
+    /// <summary>
+    /// Instructions the counter API adds around a measurement across SysTick wraps: the two
+    /// <c>nt_counter_ticks</c> calls, the call itself, and each wrap interrupt's entry and handler.
+    /// </summary>
+    public const long CounterApiOverhead = 64;
+
+    /// <summary>The smoke firmware's two calibration loops, checked against <paramref name="board"/>'s ratio.</summary>
+    public static IReadOnlyList<CalibrationLoop> Check(BoardDescriptor board, RunResult run)
+    {
+        ArgumentNullException.ThrowIfNull(board);
+        ArgumentNullException.ThrowIfNull(run);
+        long tick = (board.Emulator.InstructionsPerTickNum + board.Emulator.InstructionsPerTickDen - 1) / board.Emulator.InstructionsPerTickDen;
+        var loops = new List<CalibrationLoop>();
+        foreach (var (name, extra) in new[] { ("raw", 0L), ("long", CounterApiOverhead) })
+        {
+            long ticks = run.Number($"calib_{name}_ticks");
+            long expected = run.Number($"calib_{name}_expected_instructions");
+            loops.Add(new CalibrationLoop(name, expected, ticks, board.Emulator.TicksToInstructions(ticks), tick + extra));
+        }
+        return loops;
+    }
+}

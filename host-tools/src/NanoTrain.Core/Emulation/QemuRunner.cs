@@ -1,0 +1,71 @@
+using NanoTrain.Core.Boards;
+using NanoTrain.Core.Common;
+
+namespace NanoTrain.Core.Emulation;
+
+/// <summary>Runs a firmware image on an emulated board in QEMU, with instruction counting on.</summary>
+public sealed class QemuRunner
+{
+    /// <summary>Default time limit for a firmware run.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// The QEMU arguments for a board: its machine, UART on stdio, semihosting (exit status), and
+    /// <c>-icount shift=0</c> so that one guest instruction is one virtual nanosecond.
+    /// </summary>
+    public static IReadOnlyList<string> Arguments(BoardDescriptor board, string elfPath) =>
+    [
+        "-M", board.Emulator.Machine,
+        "-display", "none",
+        "-monitor", "none",
+        "-serial", "stdio",
+        "-semihosting-config", "enable=on,target=native",
+        "-icount", "shift=0,sleep=off",
+        "-kernel", elfPath,
+    ];
+
+    /// <summary>
+    /// Boots <paramref name="elfPath"/> on <paramref name="board"/> and waits for it to exit.
+    /// Refuses an image built for another board; a run longer than the timeout is killed and reported.
+    /// </summary>
+    public RunResult Run(BoardDescriptor board, string elfPath, TimeSpan? timeout = null, Action<string>? onUartLine = null)
+    {
+        ArgumentNullException.ThrowIfNull(board);
+        var elf = ElfImage.Load(elfPath);
+        if (elf.Machine != ElfImage.MachineArm)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{elfPath}: ELF machine {elf.Machine} is not ARM; board '{board.Id}' runs ARM images");
+        }
+        if (elf.BoardId == null)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{elfPath}: not a nanoTrain firmware image (no .nt_board_info section naming its board)");
+        }
+        if (elf.BoardId != board.Id)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{elfPath}: built for board '{elf.BoardId}', not '{board.Id}'; rebuild it with `nanotrain build --board {board.Id}`");
+        }
+
+        string? qemu = ProcessRunner.FindOnPath(board.Emulator.Program);
+        if (qemu == null)
+        {
+            throw new NanoTrainException(ErrorKind.Environment,
+                $"{board.Emulator.Program} not found on PATH; install it with `apt-get install -y qemu-system-arm` (./nanotrain does this when run as root)");
+        }
+        var arguments = Arguments(board, Path.GetFullPath(elfPath));
+        string commandLine = board.Emulator.Program + " " + string.Join(' ', arguments);
+        var limit = timeout ?? DefaultTimeout;
+        var result = ProcessRunner.Run(qemu, arguments, limit, onLine: onUartLine);
+        if (result.TimedOut)
+        {
+            string tail = ProcessRunner.LastLine(result.StandardOutput);
+            throw new NanoTrainException(ErrorKind.Timeout,
+                $"{elfPath}: firmware did not exit within {limit.TotalSeconds:0.#} s on '{board.Id}' (hung?); last UART line: {tail}");
+        }
+        string qemuError = result.StandardError.Trim();
+        if (qemuError.Length > 0 && result.StandardOutput.Length == 0 && result.ExitCode != 0)
+        {
+            throw new NanoTrainException(ErrorKind.Environment, $"{board.Emulator.Program} failed: {ProcessRunner.LastLine(qemuError)}");
+        }
+        return new RunResult(board.Id, result.ExitCode, result.StandardOutput, RunResult.ParseFacts(result.StandardOutput), commandLine);
+    }
+}
