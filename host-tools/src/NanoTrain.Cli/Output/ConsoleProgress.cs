@@ -6,20 +6,34 @@ namespace NanoTrain.Cli.Output;
 /// <summary>Shows progress on standard error, so standard output stays clean for tables and JSON.</summary>
 public sealed class ConsoleProgress : IProgressSink
 {
-    private readonly IAnsiConsole _err = ConsoleSetup.Create(Console.Error, Console.IsErrorRedirected);
+    private readonly IAnsiConsole _err = ConsoleSetup.Create(Console.Error, redirected: false);
     private readonly bool _interactive = !Console.IsErrorRedirected;
     private bool _midLine;
 
     public void Info(string message)
     {
         EndLine();
-        _err.MarkupLineInterpolated($"[grey]›[/] {message}");
+        if (_interactive)
+        {
+            _err.MarkupLineInterpolated($"[grey]›[/] {message}");
+        }
+        else
+        {
+            Console.Error.WriteLine("› " + message); // unwrapped, so logs keep whole paths on one line
+        }
     }
 
     public void Warn(string message)
     {
         EndLine();
-        _err.MarkupLineInterpolated($"[yellow]warning:[/] {message}");
+        if (_interactive)
+        {
+            _err.MarkupLineInterpolated($"[yellow]warning:[/] {message}");
+        }
+        else
+        {
+            Console.Error.WriteLine("warning: " + message);
+        }
     }
 
     public void Progress(string task, long done, long total)

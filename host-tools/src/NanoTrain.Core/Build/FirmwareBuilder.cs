@@ -7,6 +7,9 @@ namespace NanoTrain.Core.Build;
 public sealed class FirmwareBuilder
 {
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
+
+    // One CMake build at a time per process: two builds of one preset would race in its folder.
+    private static readonly Lock BuildLock = new();
     private readonly RepoPaths _paths;
 
     public FirmwareBuilder(RepoPaths paths)
@@ -33,6 +36,14 @@ public sealed class FirmwareBuilder
         }
         RequireTool("cmake", "cmake");
         RequireTool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi");
+        lock (BuildLock)
+        {
+            return BuildLocked(board, app, progress);
+        }
+    }
+
+    private string BuildLocked(BoardDescriptor board, string app, IProgressSink? progress)
+    {
         Configure(board.Id, progress);
         progress?.Info($"building {app} for {board.Id}");
         // Building every app (there are few and they are small) lets the generated build notice an
@@ -50,9 +61,12 @@ public sealed class FirmwareBuilder
     public string BuildHost(IProgressSink? progress = null)
     {
         RequireTool("cmake", "cmake");
-        Configure("host", progress);
-        progress?.Info("building the host engine");
-        RunCMake(["--build", "--preset", "host"], "building the host engine");
+        lock (BuildLock)
+        {
+            Configure("host", progress);
+            progress?.Info("building the host engine");
+            RunCMake(["--build", "--preset", "host"], "building the host engine");
+        }
         return Path.Combine(_paths.Build, "host");
     }
 

@@ -45,7 +45,7 @@ public static class DatasetFile
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(60), Crc32.Compute(header.AsSpan(0, 60)));
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temp = path + ".tmp";
+        string temp = $"{path}.{Guid.NewGuid():N}.tmp"; // unique: two processes may fill one cache at once
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
             stream.Write(header);

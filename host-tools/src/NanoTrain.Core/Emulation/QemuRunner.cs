@@ -6,6 +6,15 @@ namespace NanoTrain.Core.Emulation;
 /// <summary>Runs a firmware image on an emulated board in QEMU, with instruction counting on.</summary>
 public sealed class QemuRunner
 {
+    private readonly Func<string, string?> _findProgram;
+
+    /// <param name="findProgram">Resolves the emulator's program name to a path, or null when it is not
+    /// installed; defaults to a PATH search.</param>
+    public QemuRunner(Func<string, string?>? findProgram = null)
+    {
+        _findProgram = findProgram ?? ProcessRunner.FindOnPath;
+    }
+
     /// <summary>Default time limit for a firmware run.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
 
@@ -45,7 +54,7 @@ public sealed class QemuRunner
             throw new NanoTrainException(ErrorKind.BadInput, $"{elfPath}: built for board '{elf.BoardId}', not '{board.Id}'; rebuild it with `nanotrain build --board {board.Id}`");
         }
 
-        string? qemu = ProcessRunner.FindOnPath(board.Emulator.Program);
+        string? qemu = _findProgram(board.Emulator.Program);
         if (qemu == null)
         {
             throw new NanoTrainException(ErrorKind.Environment,
