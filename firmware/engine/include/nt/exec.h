@@ -1,0 +1,71 @@
+/* The executor: runs a loaded plan over caller-given memory, forward, backward and update. */
+#ifndef NT_EXEC_H
+#define NT_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nt/plan.h"
+#include "nt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** SGD settings for nt_exec_update. */
+typedef struct nt_sgd_config {
+    float lr;            /**< learning rate */
+    float momentum;      /**< 0 for plain SGD; needs momentum tensors otherwise */
+    float weight_decay;  /**< L2 coefficient added to the gradient */
+} nt_sgd_config_t;
+
+/** Executor state; no heap, lives wherever the caller puts it. */
+typedef struct nt_exec {
+    const nt_plan_t *plan;
+    uint8_t *space[NT_PLAN_MAX_SPACES];  /**< base of each space; space 0 is the plan's blob */
+    uint8_t bn_training;                  /**< batch norm uses batch statistics (host pretraining) */
+    uint8_t bn_update_running;            /**< batch norm in training mode also updates running statistics */
+    uint8_t requires_grad[NT_PLAN_MAX_TENSORS / 8u];
+} nt_exec_t;
+
+/**
+ * Binds a loaded plan to memory: spaces[i] (i >= 1) is the base of arena space i, space_bytes[i] its
+ * size; spaces[0] and space_bytes[0] are ignored (space 0 is the plan's blob). Checks every space is
+ * large enough and aligned as the plan requires, copies NT_TENSOR_INIT tensors from the blob and
+ * zeroes NT_TENSOR_ZERO tensors. Batch norm starts in inference mode.
+ * @return NT_OK, NT_ERR_NO_MEMORY (a space too small; err names it), NT_ERR_ARG (misaligned or NULL).
+ */
+nt_status nt_exec_init(nt_exec_t *ex, const nt_plan_t *plan, uint8_t *const *spaces, const uint32_t *space_bytes,
+                       nt_plan_error_t *err);
+
+/** Address of tensor `index` (any dtype); NULL when the index is out of range. */
+void *nt_exec_tensor(const nt_exec_t *ex, uint16_t index);
+
+/** Runs every op except the loss: from the input tensor to the logits. */
+void nt_exec_forward(nt_exec_t *ex);
+
+/** Softmax cross-entropy on the logits and the labels tensor; writes the logits' gradient. Returns the mean loss. */
+float nt_exec_loss(nt_exec_t *ex);
+
+/**
+ * Backward pass after nt_exec_loss: zeroes the activation gradients it needs, then runs the ops in
+ * reverse, accumulating weight gradients of trainable parameters and input gradients only as far back
+ * as a trainable parameter needs them.
+ * @param trainable n_tensors bytes, non-zero for each parameter to train, or NULL for every parameter
+ *                  of the plan's training section.
+ * @return NT_OK; NT_ERR_ARG when `trainable` marks a tensor that is not a trainable parameter;
+ *         NT_ERR_STATE for a backward through batch norm in inference mode.
+ */
+nt_status nt_exec_backward(nt_exec_t *ex, const uint8_t *trainable);
+
+/** Applies SGD to each trainable parameter (same mask as nt_exec_backward) and clears its gradient. */
+nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable);
+
+/** One training step: forward, loss, backward, update. Writes the loss to *loss when not NULL. */
+nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable, float *loss);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NT_EXEC_H */

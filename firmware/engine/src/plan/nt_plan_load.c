@@ -1,0 +1,390 @@
+#include <string.h>
+
+#include "nt/crc32.h"
+#include "nt/plan.h"
+
+/* The file's entries are read through these structs, so their sizes are part of the format. */
+typedef char nt_assert_space_size[(sizeof(nt_plan_space_t) == NT_PLAN_SPACE_BYTES) ? 1 : -1];
+typedef char nt_assert_tensor_size[(sizeof(nt_plan_tensor_t) == NT_PLAN_TENSOR_BYTES) ? 1 : -1];
+typedef char nt_assert_op_size[(sizeof(nt_plan_op_t) == NT_PLAN_OP_BYTES) ? 1 : -1];
+
+#define TRAIN_HEADER_BYTES 12u
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
+
+static nt_status fail(nt_plan_error_t *err, nt_status status, nt_plan_section section, uint32_t index)
+{
+    if (err) {
+        err->status = status;
+        err->section = section;
+        err->index = index;
+    }
+    return status;
+}
+
+uint32_t nt_dtype_size(uint8_t dtype)
+{
+    switch (dtype) {
+    case NT_DTYPE_F32: return 4u;
+    case NT_DTYPE_S32: return 4u;
+    case NT_DTYPE_S8: return 1u;
+    case NT_DTYPE_U8: return 1u;
+    default: return 0u;
+    }
+}
+
+/* Section [off, off+bytes) lies inside the file and is 4-byte aligned. */
+static int section_ok(uint32_t off, uint64_t bytes, uint32_t file_bytes)
+{
+    return (off % 4u) == 0u && off >= NT_PLAN_HEADER_BYTES && (uint64_t)off + bytes <= file_bytes;
+}
+
+static int dims_are(const nt_plan_tensor_t *t, uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3)
+{
+    return t->dims[0] == d0 && t->dims[1] == d1 && t->dims[2] == d2 && t->dims[3] == d3;
+}
+
+static int same_dims(const nt_plan_tensor_t *a, const nt_plan_tensor_t *b)
+{
+    return dims_are(a, b->dims[0], b->dims[1], b->dims[2], b->dims[3]);
+}
+
+/* Operand `index` is a tensor of the plan with the given dtype; NONE passes only when optional. */
+static int operand_ok(const nt_plan_t *plan, uint16_t index, uint8_t dtype, int optional)
+{
+    if (index == NT_PLAN_NONE) {
+        return optional;
+    }
+    return index < plan->n_tensors && plan->tensors[index].dtype == dtype;
+}
+
+/* Outputs are written, so they must live in an arena space, not the read-only blob. */
+static int writable(const nt_plan_t *plan, uint16_t index)
+{
+    return plan->tensors[index].space != 0u;
+}
+
+static float f32_from_bits(int32_t bits)
+{
+    float value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static int check_conv(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    const int32_t k = op->params[0], s = op->params[1], pad = op->params[2], g = op->params[3];
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_F32, 0) || !operand_ok(plan, op->in[1], NT_DTYPE_F32, 0) ||
+        !operand_ok(plan, op->in[2], NT_DTYPE_F32, 1) || !operand_ok(plan, op->out[0], NT_DTYPE_F32, 0) ||
+        !writable(plan, op->out[0])) {
+        return 0;
+    }
+    if (!(k == 1 || k == 3 || k == 5 || k == 7) || !(s == 1 || s == 2) || pad < 0 || pad >= k || g < 1) {
+        return 0;
+    }
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    const nt_plan_tensor_t *w = &plan->tensors[op->in[1]];
+    const nt_plan_tensor_t *y = &plan->tensors[op->out[0]];
+    const int32_t cin = x->dims[3], cout = y->dims[3];
+    if (cin % g != 0 || cout % g != 0 || x->dims[0] != plan->batch || y->dims[0] != plan->batch) {
+        return 0;
+    }
+    if ((int32_t)x->dims[1] + 2 * pad < k || (int32_t)x->dims[2] + 2 * pad < k) {
+        return 0;
+    }
+    const int32_t oh = ((int32_t)x->dims[1] + 2 * pad - k) / s + 1;
+    const int32_t ow = ((int32_t)x->dims[2] + 2 * pad - k) / s + 1;
+    if ((int32_t)y->dims[1] != oh || (int32_t)y->dims[2] != ow) {
+        return 0;
+    }
+    if (!dims_are(w, (uint32_t)k, (uint32_t)k, (uint32_t)(cin / g), (uint32_t)cout)) {
+        return 0;
+    }
+    return op->in[2] == NT_PLAN_NONE || dims_are(&plan->tensors[op->in[2]], 1, 1, 1, (uint32_t)cout);
+}
+
+static int check_vector(const nt_plan_t *plan, uint16_t index, uint32_t c)
+{
+    return operand_ok(plan, index, NT_DTYPE_F32, 0) && dims_are(&plan->tensors[index], 1, 1, 1, c);
+}
+
+static int check_batchnorm(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_F32, 0) || !operand_ok(plan, op->out[0], NT_DTYPE_F32, 0) ||
+        !writable(plan, op->out[0])) {
+        return 0;
+    }
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    const uint32_t c = x->dims[3];
+    for (int i = 1; i <= 4; ++i) {
+        if (!check_vector(plan, op->in[i], c)) {
+            return 0;
+        }
+    }
+    for (int i = 0; i < 2; ++i) {
+        if (!check_vector(plan, op->saved[i], c) || !writable(plan, op->saved[i])) {
+            return 0;
+        }
+    }
+    /* Running statistics are updated in training mode, so they must be writable too. */
+    if (!writable(plan, op->in[3]) || !writable(plan, op->in[4])) {
+        return 0;
+    }
+    const float eps = f32_from_bits(op->params[0]);
+    const float momentum = f32_from_bits(op->params[1]);
+    return same_dims(x, &plan->tensors[op->out[0]]) && x->dims[0] == plan->batch && eps > 0.0f && eps < 1.0f &&
+           momentum >= 0.0f && momentum <= 1.0f;
+}
+
+static int check_elementwise(const nt_plan_t *plan, const nt_plan_op_t *op, int inputs)
+{
+    if (!operand_ok(plan, op->out[0], NT_DTYPE_F32, 0) || !writable(plan, op->out[0])) {
+        return 0;
+    }
+    for (int i = 0; i < inputs; ++i) {
+        if (!operand_ok(plan, op->in[i], NT_DTYPE_F32, 0) || !same_dims(&plan->tensors[op->in[i]], &plan->tensors[op->out[0]])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int check_gap(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_F32, 0) || !operand_ok(plan, op->out[0], NT_DTYPE_F32, 0) ||
+        !writable(plan, op->out[0])) {
+        return 0;
+    }
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    return x->dims[0] == plan->batch && dims_are(&plan->tensors[op->out[0]], plan->batch, 1, 1, x->dims[3]);
+}
+
+static int check_fc(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_F32, 0) || !operand_ok(plan, op->in[1], NT_DTYPE_F32, 0) ||
+        !operand_ok(plan, op->in[2], NT_DTYPE_F32, 1) || !operand_ok(plan, op->out[0], NT_DTYPE_F32, 0) ||
+        !writable(plan, op->out[0])) {
+        return 0;
+    }
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    const nt_plan_tensor_t *y = &plan->tensors[op->out[0]];
+    const uint32_t in = x->dims[3], out = y->dims[3];
+    return dims_are(x, plan->batch, 1, 1, in) && dims_are(y, plan->batch, 1, 1, out) &&
+           dims_are(&plan->tensors[op->in[1]], 1, 1, in, out) &&
+           (op->in[2] == NT_PLAN_NONE || dims_are(&plan->tensors[op->in[2]], 1, 1, 1, out));
+}
+
+static int check_softmax_ce(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_t index)
+{
+    if (index + 1u != plan->n_ops || !operand_ok(plan, op->in[0], NT_DTYPE_F32, 0) ||
+        !operand_ok(plan, op->in[1], NT_DTYPE_U8, 0) || !operand_ok(plan, op->out[0], NT_DTYPE_F32, 0) ||
+        !writable(plan, op->out[0])) {
+        return 0;
+    }
+    const nt_plan_tensor_t *logits = &plan->tensors[op->in[0]];
+    return logits->dims[0] == plan->batch && logits->dims[1] == 1 && logits->dims[2] == 1 && logits->dims[3] >= 1 &&
+           logits->dims[3] <= 256 && dims_are(&plan->tensors[op->in[1]], plan->batch, 1, 1, 1) &&
+           dims_are(&plan->tensors[op->out[0]], 1, 1, 1, 1);
+}
+
+static nt_status check_op(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_t index)
+{
+    int ok;
+    switch (op->kind) {
+    case NT_OP_CONV2D: ok = check_conv(plan, op); break;
+    case NT_OP_BATCHNORM: ok = check_batchnorm(plan, op); break;
+    case NT_OP_RELU6: ok = check_elementwise(plan, op, 1); break;
+    case NT_OP_ADD: ok = check_elementwise(plan, op, 2); break;
+    case NT_OP_GAP: ok = check_gap(plan, op); break;
+    case NT_OP_FC: ok = check_fc(plan, op); break;
+    case NT_OP_SOFTMAX_CE: ok = check_softmax_ce(plan, op, index); break;
+    default: return NT_ERR_UNKNOWN_OP;
+    }
+    return ok ? NT_OK : NT_ERR_RANGE;
+}
+
+static nt_status check_tensor(const nt_plan_t *plan, const nt_plan_tensor_t *t)
+{
+    const uint32_t size = nt_dtype_size(t->dtype);
+    if (size == 0u || t->space >= plan->n_spaces || (t->offset % 4u) != 0u) {
+        return NT_ERR_RANGE;
+    }
+    uint64_t elements = 1u;
+    for (int d = 0; d < 4; ++d) {
+        if (t->dims[d] == 0u) {
+            return NT_ERR_RANGE;
+        }
+        elements *= t->dims[d];
+    }
+    if (elements * size != t->bytes || (uint64_t)t->offset + t->bytes > plan->spaces[t->space].bytes) {
+        return NT_ERR_RANGE;
+    }
+    if (t->space == 0u && (t->flags & (NT_TENSOR_INIT | NT_TENSOR_ZERO)) != 0u) {
+        return NT_ERR_RANGE; /* the blob is read-only: nothing can be copied or zeroed into it */
+    }
+    if ((t->flags & NT_TENSOR_INIT) != 0u && ((t->init_offset % 4u) != 0u || (uint64_t)t->init_offset + t->bytes > plan->blob_bytes)) {
+        return NT_ERR_RANGE;
+    }
+    const uint16_t links[2] = { t->grad, t->momentum };
+    for (int i = 0; i < 2; ++i) {
+        if (links[i] == NT_PLAN_NONE) {
+            continue;
+        }
+        if (links[i] >= plan->n_tensors) {
+            return NT_ERR_RANGE;
+        }
+        const nt_plan_tensor_t *l = &plan->tensors[links[i]];
+        if (l->dtype != NT_DTYPE_F32 || l->space == 0u || !same_dims(l, t)) {
+            return NT_ERR_RANGE;
+        }
+    }
+    return NT_OK;
+}
+
+nt_status nt_plan_load(nt_plan_t *plan, const uint8_t *bytes, size_t len, nt_plan_error_t *err)
+{
+    if (!plan || !bytes || ((uintptr_t)bytes % 4u) != 0u) {
+        return fail(err, NT_ERR_ARG, NT_PLAN_SECTION_HEADER, 0);
+    }
+    memset(plan, 0, sizeof *plan);
+    if (len < NT_PLAN_HEADER_BYTES) {
+        return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_HEADER, 0);
+    }
+    if (rd32(bytes) != NT_PLAN_MAGIC) {
+        return fail(err, NT_ERR_MAGIC, NT_PLAN_SECTION_HEADER, 0);
+    }
+    if (rd16(bytes + 4) != NT_PLAN_VERSION || rd16(bytes + 6) != NT_PLAN_HEADER_BYTES) {
+        return fail(err, NT_ERR_VERSION, NT_PLAN_SECTION_HEADER, 0);
+    }
+    const uint32_t file_bytes = rd32(bytes + 8);
+    if (file_bytes > len || file_bytes < NT_PLAN_HEADER_BYTES) {
+        return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_HEADER, 0);
+    }
+    if (nt_crc32_update(0, bytes + 16, file_bytes - 16u) != rd32(bytes + 12)) {
+        return fail(err, NT_ERR_CRC, NT_PLAN_SECTION_HEADER, 0);
+    }
+    plan->bytes = bytes;
+    plan->file_bytes = file_bytes;
+    memcpy(plan->board, bytes + 16, NT_PLAN_BOARD_BYTES);
+    plan->board[NT_PLAN_BOARD_BYTES] = '\0';
+    plan->n_spaces = rd16(bytes + 32);
+    plan->n_tensors = rd16(bytes + 34);
+    plan->n_ops = rd16(bytes + 36);
+    plan->batch = rd16(bytes + 38);
+    const uint32_t spaces_off = rd32(bytes + 40), tensors_off = rd32(bytes + 44), ops_off = rd32(bytes + 48);
+    const uint32_t train_off = rd32(bytes + 52), blob_off = rd32(bytes + 56);
+    plan->blob_bytes = rd32(bytes + 60);
+
+    if (plan->n_spaces < 2u || plan->n_spaces > NT_PLAN_MAX_SPACES || plan->n_tensors == 0u ||
+        plan->n_tensors > NT_PLAN_MAX_TENSORS || plan->n_ops == 0u || plan->batch == 0u) {
+        return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_HEADER, 0);
+    }
+    if (!section_ok(spaces_off, (uint64_t)plan->n_spaces * NT_PLAN_SPACE_BYTES, file_bytes)) {
+        return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_SPACES, 0);
+    }
+    if (!section_ok(tensors_off, (uint64_t)plan->n_tensors * NT_PLAN_TENSOR_BYTES, file_bytes)) {
+        return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_TENSORS, 0);
+    }
+    if (!section_ok(ops_off, (uint64_t)plan->n_ops * NT_PLAN_OP_BYTES, file_bytes)) {
+        return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_OPS, 0);
+    }
+    if (!section_ok(train_off, TRAIN_HEADER_BYTES, file_bytes)) {
+        return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_TRAIN, 0);
+    }
+    if (!section_ok(blob_off, plan->blob_bytes, file_bytes)) {
+        return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_HEADER, 0);
+    }
+    plan->spaces = (const nt_plan_space_t *)(const void *)(bytes + spaces_off);
+    plan->tensors = (const nt_plan_tensor_t *)(const void *)(bytes + tensors_off);
+    plan->ops = (const nt_plan_op_t *)(const void *)(bytes + ops_off);
+    plan->blob = bytes + blob_off;
+
+    for (uint32_t i = 0; i < plan->n_spaces; ++i) {
+        const nt_plan_space_t *s = &plan->spaces[i];
+        const int blob = i == 0u;
+        if (s->align < 4u || (s->align & (s->align - 1u)) != 0u || (blob && s->bytes != plan->blob_bytes)) {
+            return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_SPACES, i);
+        }
+    }
+    for (uint32_t i = 0; i < plan->n_tensors; ++i) {
+        nt_status st = check_tensor(plan, &plan->tensors[i]);
+        if (st != NT_OK) {
+            return fail(err, st, NT_PLAN_SECTION_TENSORS, i);
+        }
+    }
+    for (uint32_t i = 0; i < plan->n_ops; ++i) {
+        nt_status st = check_op(plan, &plan->ops[i], i);
+        if (st != NT_OK) {
+            return fail(err, st, NT_PLAN_SECTION_OPS, i);
+        }
+    }
+
+    const uint8_t *train = bytes + train_off;
+    plan->input = rd16(train);
+    plan->labels = rd16(train + 2);
+    plan->logits = rd16(train + 4);
+    plan->loss = rd16(train + 6);
+    plan->scratch = rd16(train + 8);
+    plan->n_params = rd16(train + 10);
+    if (!section_ok(train_off, TRAIN_HEADER_BYTES + 2ull * plan->n_params, file_bytes)) {
+        return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_TRAIN, 0);
+    }
+    plan->params = (const uint16_t *)(const void *)(train + TRAIN_HEADER_BYTES);
+    if (!operand_ok(plan, plan->input, NT_DTYPE_F32, 0) || plan->tensors[plan->input].dims[0] != plan->batch ||
+        !writable(plan, plan->input)) {
+        return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 0);
+    }
+    if (!operand_ok(plan, plan->logits, NT_DTYPE_F32, 0) || !dims_are(&plan->tensors[plan->logits], plan->batch, 1, 1, plan->tensors[plan->logits].dims[3])) {
+        return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 0);
+    }
+    const nt_plan_op_t *last = &plan->ops[plan->n_ops - 1u];
+    const int has_loss = last->kind == NT_OP_SOFTMAX_CE;
+    if (has_loss ? (plan->labels != last->in[1] || plan->loss != last->out[0] || plan->logits != last->in[0] ||
+                    plan->tensors[plan->logits].grad == NT_PLAN_NONE || !writable(plan, plan->labels))
+                 : (plan->labels != NT_PLAN_NONE || plan->loss != NT_PLAN_NONE || plan->n_params != 0u)) {
+        return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 0);
+    }
+    if (plan->scratch != NT_PLAN_NONE && (!operand_ok(plan, plan->scratch, NT_DTYPE_F32, 0) || !writable(plan, plan->scratch))) {
+        return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 0);
+    }
+    /* Batch-norm backward needs 2*c floats of scratch. */
+    for (uint32_t i = 0; i < plan->n_ops; ++i) {
+        if (plan->ops[i].kind == NT_OP_BATCHNORM && has_loss) {
+            const uint32_t need = 2u * plan->tensors[plan->ops[i].in[0]].dims[3] * 4u;
+            if (plan->scratch == NT_PLAN_NONE || plan->tensors[plan->scratch].bytes < need) {
+                return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_OPS, i);
+            }
+        }
+    }
+    for (uint32_t i = 0; i < plan->n_params; ++i) {
+        const uint16_t p = plan->params[i];
+        if (p >= plan->n_tensors || (plan->tensors[p].flags & NT_TENSOR_PARAM) == 0u || plan->tensors[p].dtype != NT_DTYPE_F32 ||
+            plan->tensors[p].grad == NT_PLAN_NONE || !writable(plan, p)) {
+            return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 1u + i);
+        }
+    }
+    if (err) {
+        err->status = NT_OK;
+        err->section = NT_PLAN_SECTION_HEADER;
+        err->index = 0;
+    }
+    return NT_OK;
+}
+
+void nt_plan_conv_params(const nt_plan_t *plan, const nt_plan_op_t *op, nt_conv2d_params_t *p)
+{
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    const nt_plan_tensor_t *y = &plan->tensors[op->out[0]];
+    p->n = x->dims[0];
+    p->in_h = x->dims[1];
+    p->in_w = x->dims[2];
+    p->in_c = x->dims[3];
+    p->out_h = y->dims[1];
+    p->out_w = y->dims[2];
+    p->out_c = y->dims[3];
+    p->kernel = op->params[0];
+    p->stride = op->params[1];
+    p->pad = op->params[2];
+    p->groups = op->params[3];
+}

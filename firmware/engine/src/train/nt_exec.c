@@ -1,0 +1,301 @@
+#include <string.h>
+
+#include "nt/exec.h"
+#include "nt/kernels.h"
+
+#define RG_GET(ex, i) (((ex)->requires_grad[(i) >> 3] >> ((i) & 7u)) & 1u)
+#define RG_SET(ex, i) ((ex)->requires_grad[(i) >> 3] |= (uint8_t)(1u << ((i) & 7u)))
+
+static float f32_from_bits(int32_t bits)
+{
+    float value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static float *f32(const nt_exec_t *ex, uint16_t index)
+{
+    return index == NT_PLAN_NONE ? NULL : (float *)nt_exec_tensor(ex, index);
+}
+
+/* The gradient of tensor `index`, or NULL when it has none or does not need one now. */
+static float *grad_of(const nt_exec_t *ex, uint16_t index)
+{
+    if (index == NT_PLAN_NONE || !RG_GET(ex, index)) {
+        return NULL;
+    }
+    return f32(ex, ex->plan->tensors[index].grad);
+}
+
+static uint32_t elements(const nt_plan_tensor_t *t)
+{
+    return (uint32_t)t->dims[0] * t->dims[1] * t->dims[2] * t->dims[3];
+}
+
+nt_status nt_exec_init(nt_exec_t *ex, const nt_plan_t *plan, uint8_t *const *spaces, const uint32_t *space_bytes,
+                       nt_plan_error_t *err)
+{
+    if (!ex || !plan || !spaces || !space_bytes) {
+        return NT_ERR_ARG;
+    }
+    memset(ex, 0, sizeof *ex);
+    ex->plan = plan;
+    ex->space[0] = (uint8_t *)(uintptr_t)plan->blob;
+    for (uint32_t i = 1; i < plan->n_spaces; ++i) {
+        const nt_plan_space_t *s = &plan->spaces[i];
+        if (!spaces[i] || ((uintptr_t)spaces[i] & (s->align - 1u)) != 0u || space_bytes[i] < s->bytes) {
+            if (err) {
+                err->status = spaces[i] && space_bytes[i] < s->bytes ? NT_ERR_NO_MEMORY : NT_ERR_ARG;
+                err->section = NT_PLAN_SECTION_ARENA;
+                err->index = i;
+            }
+            return spaces[i] && space_bytes[i] < s->bytes ? NT_ERR_NO_MEMORY : NT_ERR_ARG;
+        }
+        ex->space[i] = spaces[i];
+    }
+    for (uint16_t i = 0; i < plan->n_tensors; ++i) {
+        const nt_plan_tensor_t *t = &plan->tensors[i];
+        if (t->flags & NT_TENSOR_INIT) {
+            memcpy(nt_exec_tensor(ex, i), plan->blob + t->init_offset, t->bytes);
+        } else if (t->flags & NT_TENSOR_ZERO) {
+            memset(nt_exec_tensor(ex, i), 0, t->bytes);
+        }
+    }
+    return NT_OK;
+}
+
+void *nt_exec_tensor(const nt_exec_t *ex, uint16_t index)
+{
+    if (index >= ex->plan->n_tensors) {
+        return NULL;
+    }
+    const nt_plan_tensor_t *t = &ex->plan->tensors[index];
+    return ex->space[t->space] + t->offset;
+}
+
+static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
+{
+    const nt_plan_t *plan = ex->plan;
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    switch (op->kind) {
+    case NT_OP_CONV2D: {
+        nt_conv2d_params_t p;
+        nt_plan_conv_params(plan, op, &p);
+        nt_conv2d_f32_fwd(&p, f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->in[2]), f32(ex, op->out[0]));
+        break;
+    }
+    case NT_OP_BATCHNORM: {
+        const nt_batchnorm_params_t p = { x->dims[0], x->dims[1], x->dims[2], x->dims[3],
+                                          f32_from_bits(op->params[0]), f32_from_bits(op->params[1]) };
+        if (ex->bn_training) {
+            nt_batchnorm_f32_fwd_train(&p, f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->in[2]),
+                                       ex->bn_update_running ? f32(ex, op->in[3]) : NULL,
+                                       ex->bn_update_running ? f32(ex, op->in[4]) : NULL,
+                                       f32(ex, op->saved[0]), f32(ex, op->saved[1]), f32(ex, op->out[0]));
+        } else {
+            nt_batchnorm_f32_fwd_infer(&p, f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->in[2]),
+                                       f32(ex, op->in[3]), f32(ex, op->in[4]), f32(ex, op->out[0]));
+        }
+        break;
+    }
+    case NT_OP_RELU6:
+        nt_relu6_f32_fwd((int32_t)elements(x), f32(ex, op->in[0]), f32(ex, op->out[0]));
+        break;
+    case NT_OP_ADD:
+        nt_add_f32_fwd((int32_t)elements(x), f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->out[0]));
+        break;
+    case NT_OP_GAP:
+        nt_gap_f32_fwd(x->dims[0], x->dims[1], x->dims[2], x->dims[3], f32(ex, op->in[0]), f32(ex, op->out[0]));
+        break;
+    case NT_OP_FC:
+        nt_fc_f32_fwd(x->dims[0], x->dims[3], plan->tensors[op->out[0]].dims[3], f32(ex, op->in[0]), f32(ex, op->in[1]),
+                      f32(ex, op->in[2]), f32(ex, op->out[0]));
+        break;
+    default:
+        break; /* the loss runs in nt_exec_loss */
+    }
+}
+
+void nt_exec_forward(nt_exec_t *ex)
+{
+    for (uint32_t i = 0; i < ex->plan->n_ops; ++i) {
+        if (ex->plan->ops[i].kind != NT_OP_SOFTMAX_CE) {
+            forward_op(ex, &ex->plan->ops[i]);
+        }
+    }
+}
+
+float nt_exec_loss(nt_exec_t *ex)
+{
+    const nt_plan_t *plan = ex->plan;
+    if (plan->loss == NT_PLAN_NONE) {
+        return 0.0f;
+    }
+    const nt_plan_tensor_t *logits = &plan->tensors[plan->logits];
+    float loss = nt_softmax_ce_f32_fwd_bwd(logits->dims[0], logits->dims[3], f32(ex, plan->logits),
+                                           (const uint8_t *)nt_exec_tensor(ex, plan->labels), f32(ex, logits->grad));
+    *f32(ex, plan->loss) = loss;
+    return loss;
+}
+
+static int is_trainable(const nt_exec_t *ex, uint16_t index, const uint8_t *trainable)
+{
+    for (uint32_t i = 0; i < ex->plan->n_params; ++i) {
+        if (ex->plan->params[i] == index) {
+            return trainable == NULL || trainable[index] != 0u;
+        }
+    }
+    return 0;
+}
+
+/* Marks which tensors need a gradient: trainable parameters, and every op output downstream of one. */
+static nt_status mark_requires_grad(nt_exec_t *ex, const uint8_t *trainable)
+{
+    const nt_plan_t *plan = ex->plan;
+    memset(ex->requires_grad, 0, sizeof ex->requires_grad);
+    if (trainable) {
+        for (uint16_t i = 0; i < plan->n_tensors; ++i) {
+            if (trainable[i] && !is_trainable(ex, i, NULL)) {
+                return NT_ERR_ARG;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < plan->n_params; ++i) {
+        if (trainable == NULL || trainable[plan->params[i]]) {
+            RG_SET(ex, plan->params[i]);
+        }
+    }
+    for (uint32_t i = 0; i < plan->n_ops; ++i) {
+        const nt_plan_op_t *op = &plan->ops[i];
+        int any = 0;
+        for (int k = 0; k < 6; ++k) {
+            if (op->in[k] != NT_PLAN_NONE && RG_GET(ex, op->in[k])) {
+                any = 1;
+            }
+        }
+        if (any && plan->tensors[op->out[0]].grad != NT_PLAN_NONE) {
+            RG_SET(ex, op->out[0]);
+        }
+    }
+    return NT_OK;
+}
+
+static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
+{
+    const nt_plan_t *plan = ex->plan;
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    const float *dy = f32(ex, plan->tensors[op->out[0]].grad);
+    float *dx = grad_of(ex, op->in[0]);
+    switch (op->kind) {
+    case NT_OP_CONV2D: {
+        nt_conv2d_params_t p;
+        nt_plan_conv_params(plan, op, &p);
+        float *dw = grad_of(ex, op->in[1]);
+        float *db = grad_of(ex, op->in[2]);
+        if (dw || db) {
+            nt_conv2d_f32_bwd_w(&p, f32(ex, op->in[0]), dy, dw, db);
+        }
+        if (dx) {
+            nt_conv2d_f32_bwd_in(&p, dy, f32(ex, op->in[1]), dx);
+        }
+        break;
+    }
+    case NT_OP_BATCHNORM: {
+        if (!ex->bn_training) {
+            return NT_ERR_STATE;
+        }
+        const nt_batchnorm_params_t p = { x->dims[0], x->dims[1], x->dims[2], x->dims[3],
+                                          f32_from_bits(op->params[0]), f32_from_bits(op->params[1]) };
+        nt_batchnorm_f32_bwd(&p, f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->saved[0]), f32(ex, op->saved[1]), dy, dx,
+                             grad_of(ex, op->in[1]), grad_of(ex, op->in[2]), f32(ex, plan->scratch));
+        break;
+    }
+    case NT_OP_RELU6:
+        if (dx) {
+            nt_relu6_f32_bwd_in((int32_t)elements(x), f32(ex, op->out[0]), dy, dx);
+        }
+        break;
+    case NT_OP_ADD:
+        nt_add_f32_bwd_in((int32_t)elements(x), dy, dx, grad_of(ex, op->in[1]));
+        break;
+    case NT_OP_GAP:
+        if (dx) {
+            nt_gap_f32_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);
+        }
+        break;
+    case NT_OP_FC: {
+        const int32_t out = plan->tensors[op->out[0]].dims[3];
+        float *dw = grad_of(ex, op->in[1]);
+        float *db = grad_of(ex, op->in[2]);
+        if (dw || db) {
+            nt_fc_f32_bwd_w(x->dims[0], x->dims[3], out, f32(ex, op->in[0]), dy, dw, db);
+        }
+        if (dx) {
+            nt_fc_f32_bwd_in(x->dims[0], x->dims[3], out, dy, f32(ex, op->in[1]), dx);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return NT_OK;
+}
+
+nt_status nt_exec_backward(nt_exec_t *ex, const uint8_t *trainable)
+{
+    const nt_plan_t *plan = ex->plan;
+    if (plan->loss == NT_PLAN_NONE) {
+        return NT_ERR_STATE;
+    }
+    nt_status st = mark_requires_grad(ex, trainable);
+    if (st != NT_OK) {
+        return st;
+    }
+    /* Activation gradients accumulate, so they start at zero; the logits' gradient was just written by the loss. */
+    for (uint32_t i = 0; i < plan->n_ops; ++i) {
+        const uint16_t out = plan->ops[i].out[0];
+        if (plan->ops[i].kind != NT_OP_SOFTMAX_CE && out != plan->logits && RG_GET(ex, out)) {
+            memset(f32(ex, plan->tensors[out].grad), 0, plan->tensors[out].bytes);
+        }
+    }
+    for (uint32_t i = plan->n_ops; i-- > 0;) {
+        const nt_plan_op_t *op = &plan->ops[i];
+        if (op->kind == NT_OP_SOFTMAX_CE || !RG_GET(ex, op->out[0])) {
+            continue;
+        }
+        st = backward_op(ex, op);
+        if (st != NT_OK) {
+            return st;
+        }
+    }
+    return NT_OK;
+}
+
+nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable)
+{
+    const nt_plan_t *plan = ex->plan;
+    for (uint32_t i = 0; i < plan->n_params; ++i) {
+        const uint16_t p = plan->params[i];
+        if (trainable && !trainable[p]) {
+            continue;
+        }
+        const nt_plan_tensor_t *t = &plan->tensors[p];
+        if (sgd->momentum != 0.0f && t->momentum == NT_PLAN_NONE) {
+            return NT_ERR_STATE;
+        }
+        nt_sgd_f32_update((int32_t)elements(t), sgd->lr, sgd->momentum, sgd->weight_decay, f32(ex, p), f32(ex, t->grad),
+                          sgd->momentum != 0.0f ? f32(ex, t->momentum) : NULL);
+    }
+    return NT_OK;
+}
+
+nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable, float *loss)
+{
+    nt_exec_forward(ex);
+    const float value = nt_exec_loss(ex);
+    if (loss) {
+        *loss = value;
+    }
+    nt_status st = nt_exec_backward(ex, trainable);
+    return st != NT_OK ? st : nt_exec_update(ex, sgd, trainable);
+}
