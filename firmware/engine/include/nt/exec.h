@@ -38,6 +38,12 @@ typedef struct nt_exec {
 nt_status nt_exec_init(nt_exec_t *ex, const nt_plan_t *plan, uint8_t *const *spaces, const uint32_t *space_bytes,
                        nt_plan_error_t *err);
 
+/**
+ * Chooses how batch norm runs: `training` non-zero uses batch statistics (and allows backward through
+ * it), zero uses the running statistics; `update_running` non-zero also updates those in training mode.
+ */
+void nt_exec_set_batchnorm_mode(nt_exec_t *ex, int training, int update_running);
+
 /** Address of tensor `index` (any dtype); NULL when the index is out of range. */
 void *nt_exec_tensor(const nt_exec_t *ex, uint16_t index);
 

@@ -93,6 +93,14 @@ void nt_batchnorm_f32_bwd(const nt_batchnorm_params_t *p, const float *x, const 
 /** Scratch bytes of nt_batchnorm_f32_bwd: 2*c floats. */
 size_t nt_batchnorm_f32_scratch_bytes(const nt_batchnorm_params_t *p);
 
+/** Scratch bytes of the ReLU6, add, global-average-pool, FC and softmax cross-entropy kernels: none.
+ * `elements` is the size of the op's largest operand. */
+size_t nt_relu6_f32_scratch_bytes(int32_t elements);
+size_t nt_add_f32_scratch_bytes(int32_t elements);
+size_t nt_gap_f32_scratch_bytes(int32_t elements);
+size_t nt_fc_f32_scratch_bytes(int32_t elements);
+size_t nt_softmax_ce_f32_scratch_bytes(int32_t elements);
+
 /** ReLU6 forward: y = min(max(x, 0), 6) over count elements. */
 void nt_relu6_f32_fwd(int32_t count, const float *x, float *y);
 

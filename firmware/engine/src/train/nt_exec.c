@@ -64,6 +64,12 @@ nt_status nt_exec_init(nt_exec_t *ex, const nt_plan_t *plan, uint8_t *const *spa
     return NT_OK;
 }
 
+void nt_exec_set_batchnorm_mode(nt_exec_t *ex, int training, int update_running)
+{
+    ex->bn_training = training != 0;
+    ex->bn_update_running = update_running != 0;
+}
+
 void *nt_exec_tensor(const nt_exec_t *ex, uint16_t index)
 {
     if (index >= ex->plan->n_tensors) {

@@ -1,0 +1,146 @@
+using System.Runtime.InteropServices;
+using NanoTrain.Core.Common;
+
+namespace NanoTrain.Native;
+
+/// <summary>Aligned, zeroed native memory that the engine reads and writes; freed on dispose.</summary>
+public sealed unsafe class NativeBuffer : IDisposable
+{
+    public NativeBuffer(long bytes, int alignment = 64)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        Bytes = bytes;
+        Pointer = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 1), (nuint)alignment);
+        NativeMemory.Clear(Pointer, (nuint)Math.Max(bytes, 1));
+    }
+
+    public byte* Pointer { get; private set; }
+
+    public long Bytes { get; }
+
+    public Span<byte> Span => new(Pointer, checked((int)Bytes));
+
+    public void Dispose()
+    {
+        if (Pointer != null)
+        {
+            NativeMemory.AlignedFree(Pointer);
+            Pointer = null;
+        }
+    }
+}
+
+/// <summary>
+/// A plan loaded by the engine's own loader and bound to memory by its executor (<c>nt_plan_load</c>,
+/// <c>nt_exec_init</c>): the host runs exactly the code the boards run.
+/// </summary>
+public sealed unsafe class NativeExecutor : IDisposable
+{
+    private readonly NativeBuffer _planBytes;
+    private readonly NativeBuffer _plan;
+    private readonly NativeBuffer _exec;
+    private readonly NativeBuffer?[] _owned;
+
+    /// <param name="plan">The .ntplan bytes.</param>
+    /// <param name="shared">Optional buffers for some arena spaces (index = space), for executors that share
+    /// memory such as the parameters of data-parallel workers; the others are allocated here.</param>
+    /// <param name="spaceSizes">Sizes of the plan's spaces as written in the plan (index 0 = blob).</param>
+    public NativeExecutor(byte[] plan, IReadOnlyList<long> spaceSizes, IReadOnlyDictionary<int, NativeBuffer>? shared = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(spaceSizes);
+        EngineApi.Load();
+        _planBytes = new NativeBuffer(plan.Length);
+        plan.CopyTo(_planBytes.Span);
+        _plan = new NativeBuffer((long)EngineApi.PlanStructBytes());
+        _exec = new NativeBuffer((long)EngineApi.ExecStructBytes());
+        PlanError err;
+        int status = EngineApi.PlanLoad(_plan.Pointer, _planBytes.Pointer, (nuint)plan.Length, &err);
+        if (status != 0)
+        {
+            Dispose();
+            throw new NanoTrainException(ErrorKind.BadInput, Describe("plan rejected", err));
+        }
+        _owned = new NativeBuffer?[spaceSizes.Count];
+        var bases = stackalloc byte*[spaceSizes.Count];
+        var sizes = stackalloc uint[spaceSizes.Count];
+        for (int i = 1; i < spaceSizes.Count; i++)
+        {
+            var buffer = shared != null && shared.TryGetValue(i, out var s) ? s : (_owned[i] = new NativeBuffer(spaceSizes[i]));
+            bases[i] = buffer.Pointer;
+            sizes[i] = (uint)buffer.Bytes;
+        }
+        status = EngineApi.ExecInit(_exec.Pointer, _plan.Pointer, bases, sizes, &err);
+        if (status != 0)
+        {
+            Dispose();
+            throw new NanoTrainException(ErrorKind.BadInput, Describe("executor refused the memory", err));
+        }
+    }
+
+    /// <summary>A space this executor allocated (not a shared one), or null.</summary>
+    public NativeBuffer? OwnedSpace(int index) => _owned[index];
+
+    /// <summary>Pointer to a tensor's data.</summary>
+    public void* Tensor(int index) => EngineApi.ExecTensor(_exec.Pointer, checked((ushort)index));
+
+    /// <summary>A tensor as a span of floats (the caller knows its length).</summary>
+    public Span<float> Floats(int index, int length) => new(Tensor(index), length);
+
+    /// <summary>A tensor as a span of bytes.</summary>
+    public Span<byte> Bytes(int index, int length) => new(Tensor(index), length);
+
+    public void SetBatchNormMode(bool training, bool updateRunning) =>
+        EngineApi.ExecSetBatchNormMode(_exec.Pointer, training ? 1 : 0, updateRunning ? 1 : 0);
+
+    public void Forward() => EngineApi.ExecForward(_exec.Pointer);
+
+    public float Loss() => EngineApi.ExecLoss(_exec.Pointer);
+
+    /// <summary>Backward for the trainable parameters (mask of n_tensors bytes, or null for all).</summary>
+    public void Backward(byte[]? trainable)
+    {
+        fixed (byte* mask = trainable)
+        {
+            Check(EngineApi.ExecBackward(_exec.Pointer, mask), "backward");
+        }
+    }
+
+    public void Update(SgdConfig sgd, byte[]? trainable)
+    {
+        fixed (byte* mask = trainable)
+        {
+            Check(EngineApi.ExecUpdate(_exec.Pointer, &sgd, mask), "update");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_owned != null)
+        {
+            foreach (var b in _owned)
+            {
+                b?.Dispose();
+            }
+        }
+        _exec?.Dispose();
+        _plan?.Dispose();
+        _planBytes?.Dispose();
+    }
+
+    private static void Check(int status, string what)
+    {
+        if (status != 0)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"engine {what} failed: {EngineApi.StatusText(status)}");
+        }
+    }
+
+    /// <summary>"plan rejected: crc in header entry 0" style text for a loader error.</summary>
+    public static string Describe(string what, PlanError err)
+    {
+        string[] sections = ["header", "space", "tensor", "op", "train", "arena space"];
+        string section = err.Section >= 0 && err.Section < sections.Length ? sections[err.Section] : $"section {err.Section}";
+        return $"{what}: {EngineApi.StatusText(err.Status)} at {section} {err.Index}";
+    }
+}

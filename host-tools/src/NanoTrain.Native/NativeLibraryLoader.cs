@@ -1,0 +1,41 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using NanoTrain.Core.Build;
+using NanoTrain.Core.Common;
+
+namespace NanoTrain.Native;
+
+/// <summary>
+/// Finds the host build of the engine (<c>build/host/engine/libntengine.so</c>), building it first when it
+/// is missing, and points every <c>ntengine</c> import of this assembly at it.
+/// </summary>
+public static class NativeLibraryLoader
+{
+    internal const string LibraryName = "ntengine";
+    private static readonly Lock Gate = new();
+    private static IntPtr _handle;
+
+    /// <summary>Makes sure the engine is built and loadable; called by every binding's static constructor.</summary>
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (_handle != IntPtr.Zero)
+            {
+                return;
+            }
+            var paths = RepoPaths.Locate();
+            string buildDir = new FirmwareBuilder(paths).BuildHost();
+            string path = Path.Combine(buildDir, "engine", "libntengine.so");
+            if (!File.Exists(path))
+            {
+                throw new NanoTrainException(ErrorKind.Environment, $"{path}: the host engine library was not built");
+            }
+            _handle = NativeLibrary.Load(path);
+            NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
+        }
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+        name == LibraryName ? _handle : IntPtr.Zero;
+}

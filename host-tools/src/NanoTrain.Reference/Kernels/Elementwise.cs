@@ -1,0 +1,212 @@
+namespace NanoTrain.Reference.Kernels;
+
+/// <summary>Reference ReLU6 (firmware/engine/src/kernels/relu6).</summary>
+public static class Relu6
+{
+    public static void Forward(float[] x, float[] y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            y[i] = v < 0f ? 0f : (v > 6f ? 6f : v);
+        }
+    }
+
+    /// <summary>dx += dy where the output is strictly inside (0, 6).</summary>
+    public static void BackwardInput(float[] y, float[] dy, float[] dx)
+    {
+        for (int i = 0; i < y.Length; i++)
+        {
+            if (y[i] > 0f && y[i] < 6f)
+            {
+                dx[i] += dy[i];
+            }
+        }
+    }
+}
+
+/// <summary>Reference residual add (firmware/engine/src/kernels/add).</summary>
+public static class Add
+{
+    public static void Forward(float[] a, float[] b, float[] y)
+    {
+        for (int i = 0; i < a.Length; i++)
+        {
+            y[i] = a[i] + b[i];
+        }
+    }
+
+    public static void BackwardInput(float[] dy, float[]? da, float[]? db)
+    {
+        for (int i = 0; i < dy.Length; i++)
+        {
+            if (da != null)
+            {
+                da[i] += dy[i];
+            }
+            if (db != null)
+            {
+                db[i] += dy[i];
+            }
+        }
+    }
+}
+
+/// <summary>Reference global average pool (firmware/engine/src/kernels/gap).</summary>
+public static class Gap
+{
+    public static void Forward(int n, int h, int w, int c, float[] x, float[] y)
+    {
+        float count = h * w;
+        for (int b = 0; b < n; b++)
+        {
+            for (int k = 0; k < c; k++)
+            {
+                y[(b * c) + k] = 0f;
+            }
+            for (int i = 0; i < h * w; i++)
+            {
+                for (int k = 0; k < c; k++)
+                {
+                    y[(b * c) + k] += x[(((b * h * w) + i) * c) + k];
+                }
+            }
+            for (int k = 0; k < c; k++)
+            {
+                y[(b * c) + k] /= count;
+            }
+        }
+    }
+
+    public static void BackwardInput(int n, int h, int w, int c, float[] dy, float[] dx)
+    {
+        float count = h * w;
+        for (int b = 0; b < n; b++)
+        {
+            for (int i = 0; i < h * w; i++)
+            {
+                for (int k = 0; k < c; k++)
+                {
+                    dx[(((b * h * w) + i) * c) + k] += dy[(b * c) + k] / count;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Reference fully connected layer, IO weights (firmware/engine/src/kernels/fc).</summary>
+public static class Fc
+{
+    public static void Forward(int n, int input, int output, float[] x, float[] w, float[]? b, float[] y)
+    {
+        for (int s = 0; s < n; s++)
+        {
+            for (int o = 0; o < output; o++)
+            {
+                y[(s * output) + o] = b?[o] ?? 0f;
+            }
+            for (int i = 0; i < input; i++)
+            {
+                float xv = x[(s * input) + i];
+                for (int o = 0; o < output; o++)
+                {
+                    y[(s * output) + o] += w[(i * output) + o] * xv;
+                }
+            }
+        }
+    }
+
+    public static void BackwardInput(int n, int input, int output, float[] dy, float[] w, float[] dx)
+    {
+        for (int s = 0; s < n; s++)
+        {
+            for (int i = 0; i < input; i++)
+            {
+                float acc = 0f;
+                for (int o = 0; o < output; o++)
+                {
+                    acc += w[(i * output) + o] * dy[(s * output) + o];
+                }
+                dx[(s * input) + i] += acc;
+            }
+        }
+    }
+
+    public static void BackwardWeights(int n, int input, int output, float[] x, float[] dy, float[]? dw, float[]? db)
+    {
+        for (int s = 0; s < n; s++)
+        {
+            if (db != null)
+            {
+                for (int o = 0; o < output; o++)
+                {
+                    db[o] += dy[(s * output) + o];
+                }
+            }
+            if (dw == null)
+            {
+                continue;
+            }
+            for (int i = 0; i < input; i++)
+            {
+                float xv = x[(s * input) + i];
+                for (int o = 0; o < output; o++)
+                {
+                    dw[(i * output) + o] += xv * dy[(s * output) + o];
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Reference softmax cross-entropy (firmware/engine/src/kernels/softmax_ce); MathF.Exp/Log differ from
+/// the C library's expf/logf in the last bits, so comparisons use a tolerance.</summary>
+public static class SoftmaxCe
+{
+    public static float ForwardBackward(int n, int classes, float[] logits, byte[] labels, float[] dlogits)
+    {
+        float total = 0f;
+        float invN = 1f / n;
+        for (int s = 0; s < n; s++)
+        {
+            int b = s * classes;
+            float mx = logits[b];
+            for (int k = 1; k < classes; k++)
+            {
+                mx = logits[b + k] > mx ? logits[b + k] : mx;
+            }
+            float sum = 0f;
+            for (int k = 0; k < classes; k++)
+            {
+                dlogits[b + k] = MathF.Exp(logits[b + k] - mx);
+                sum += dlogits[b + k];
+            }
+            total += MathF.Log(sum) - (logits[b + labels[s]] - mx);
+            for (int k = 0; k < classes; k++)
+            {
+                dlogits[b + k] = ((dlogits[b + k] / sum) - (k == labels[s] ? 1f : 0f)) * invN;
+            }
+        }
+        return total * invN;
+    }
+}
+
+/// <summary>Reference SGD with momentum and weight decay (firmware/engine/src/kernels/sgd).</summary>
+public static class Sgd
+{
+    public static void Update(float lr, float momentum, float weightDecay, float[] w, float[] dw, float[]? v)
+    {
+        for (int i = 0; i < w.Length; i++)
+        {
+            float g = dw[i] + (weightDecay * w[i]);
+            float step = g;
+            if (v != null)
+            {
+                v[i] = (momentum * v[i]) + g;
+                step = v[i];
+            }
+            w[i] -= lr * step;
+            dw[i] = 0f;
+        }
+    }
+}
