@@ -46,7 +46,8 @@ public static class Program
             "Every command writes a table, and JSON with --json. `./nanotrain test` runs the test suite.");
         root.Options.Add(new Option<bool>("--verbose") { Description = "show stack traces of errors", Recursive = true });
         root.Subcommands.Add(DataCommand.Create());
-        root.Subcommands.Add(PlannedCommand.Create("pretrain", "train a zoo model on the source task on the host (fp32), save a checkpoint", 3));
+        root.Subcommands.Add(PretrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("import", "bring a model from ONNX into the zoo format", 12));
         root.Subcommands.Add(PlannedCommand.Create("quantize", "int8 post-training quantization with calibration, accuracy report", 4));
         root.Subcommands.Add(PlannedCommand.Create("plan", "choose the trainable part and the memory plan for a board and budget, emit .ntplan", 5));

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using NanoTrain.Core.Common;
+using NanoTrain.Core.Data;
+using NanoTrain.Core.Model;
+
+namespace NanoTrain.Cli.Commands;
+
+/// <summary>Options naming a zoo model, its resolution, its checkpoint and a dataset; shared by pretrain, eval and zoo.</summary>
+public static class ModelOptions
+{
+    public static Option<string> Model() => new("--model", "-m")
+    {
+        Description = "zoo model (models/zoo/NAME.json): mbv2-w0.35, mcunet-tiny",
+        DefaultValueFactory = _ => "mbv2-w0.35",
+    };
+
+    public static Option<int?> Resolution() => new("--resolution", "-r")
+    {
+        Description = "input resolution (default: the model's own)",
+    };
+
+    public static Option<string?> Checkpoint() => new("--checkpoint", "-c")
+    {
+        Description = "checkpoint file (default: models/pretrained/MODEL.ntck)",
+    };
+
+    public static Option<string> Dataset() => new("--data")
+    {
+        Description = "dataset: fashion-mnist or mnist",
+        DefaultValueFactory = _ => "fashion-mnist",
+    };
+
+    public static Option<string?> Cache() => new("--cache")
+    {
+        Description = "dataset cache folder (default: $NANOTRAIN_CACHE, else ~/.cache/nanotrain)",
+    };
+
+    /// <summary>The dataset called <paramref name="name"/>.</summary>
+    public static DatasetSpec DatasetNamed(string name) =>
+        DatasetSpec.All.FirstOrDefault(d => d.Name == name)
+        ?? throw new NanoTrainException(ErrorKind.Usage, $"unknown dataset '{name}'; datasets: {string.Join(", ", DatasetSpec.All.Select(d => d.Name))}");
+
+    /// <summary>Default checkpoint path of a model.</summary>
+    public static string DefaultCheckpoint(RepoPaths paths, string model) => Path.Combine(paths.Models, "pretrained", model + ".ntck");
+
+    /// <summary>Loads a checkpoint and checks it was made for <paramref name="graph"/>.</summary>
+    public static Checkpoint LoadCheckpointFor(ModelGraph graph, string path)
+    {
+        var checkpoint = Core.Model.Checkpoint.Load(path);
+        checkpoint.RequireArchitecture(graph, path);
+        return checkpoint;
+    }
+}

@@ -1,0 +1,436 @@
+using System.Buffers.Binary;
+using System.Text;
+using NanoTrain.Core.Common;
+using NanoTrain.Core.Model;
+
+namespace NanoTrain.Core.Plan;
+
+/// <summary>How to turn a model into a plan.</summary>
+public sealed record PlanOptions
+{
+    /// <summary>Samples per step (the device uses 1).</summary>
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Fold batch norm into the preceding conv's weights and a bias (the device form).</summary>
+    public bool FoldBatchNorm { get; init; }
+
+    /// <summary>Names of the parameters training may update; null for all of them.</summary>
+    public IReadOnlySet<string>? Trainable { get; init; }
+
+    /// <summary>Give trainable parameters momentum buffers.</summary>
+    public bool Momentum { get; init; }
+
+    /// <summary>Board the plan is for; empty for any (host).</summary>
+    public string Board { get; init; } = "";
+}
+
+/// <summary>
+/// Writes a model and its weights as an .ntplan: every tensor at its own offset (no reuse yet), trainable
+/// parameters and batch-norm running statistics in space 1 initialised from the blob, frozen parameters
+/// read straight from the blob, activations, gradients and the rest in space 2.
+/// </summary>
+public static class PlanWriter
+{
+    private const int Align = 16;
+
+    public static PlanImage Write(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, PlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Batch < 1 || options.Batch > ushort.MaxValue)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"batch {options.Batch} is out of range 1..65535");
+        }
+        if (Encoding.ASCII.GetByteCount(options.Board) > PlanFormat.BoardBytes)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"board id '{options.Board}' is longer than {PlanFormat.BoardBytes} characters");
+        }
+        var b = new Builder(graph, weights, options);
+        return b.Build();
+    }
+
+    private sealed class Tensor
+    {
+        public byte Dtype;
+        public byte Space;
+        public ushort Flags;
+        public uint Offset;
+        public uint Bytes;
+        public uint InitOffset;
+        public int[] Dims = [1, 1, 1, 1];
+        public ushort Grad = PlanFormat.None;
+        public ushort Momentum = PlanFormat.None;
+    }
+
+    private sealed class Op
+    {
+        public byte Kind;
+        public ushort[] In = [PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None];
+        public ushort[] Out = [PlanFormat.None, PlanFormat.None];
+        public ushort[] Saved = [PlanFormat.None, PlanFormat.None];
+        public int[] Params = new int[6];
+    }
+
+    private sealed class Builder(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, PlanOptions options)
+    {
+        private readonly List<Tensor> _tensors = [];
+        private readonly List<Op> _ops = [];
+        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+        private readonly long[] _spaceUsed = new long[3];
+        private readonly MemoryStream _blob = new();
+        private readonly List<string> _trainable = [];
+        private readonly Dictionary<string, float[]> _values = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _renamed = new(StringComparer.Ordinal);
+        private int _maxBnChannels;
+
+        public PlanImage Build()
+        {
+            int n = options.Batch;
+            ResolveValues();
+            var input = graph.Input;
+            AddActivation("input", [n, input.H, input.W, input.C], grad: false);
+            var layers = graph.Layers;
+            for (int i = 0; i < layers.Count; i++)
+            {
+                var layer = layers[i];
+                switch (layer)
+                {
+                    case ConvLayer conv:
+                        var fold = options.FoldBatchNorm && i + 1 < layers.Count && layers[i + 1] is BatchNormLayer next && next.Input == conv.Output ? next : null;
+                        EmitConv(conv, fold);
+                        if (fold != null)
+                        {
+                            i++;
+                        }
+                        break;
+                    case BatchNormLayer bn:
+                        if (options.FoldBatchNorm)
+                        {
+                            throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: batch norm '{bn.Name}' does not follow a conv and cannot be folded");
+                        }
+                        EmitBatchNorm(bn);
+                        break;
+                    case Relu6Layer r:
+                        EmitUnary(PlanFormat.OpRelu6, r.Input, r.Output);
+                        break;
+                    case AddLayer a:
+                        var add = NewOp(PlanFormat.OpAdd);
+                        add.In[0] = Act(a.Input);
+                        add.In[1] = Act(a.Other);
+                        add.Out[0] = AddActivation(a.Output, DimsOf(a.Input), grad: true);
+                        break;
+                    case GapLayer gap:
+                        var g = NewOp(PlanFormat.OpGap);
+                        g.In[0] = Act(gap.Input);
+                        g.Out[0] = AddActivation(gap.Output, [n, 1, 1, graph.ActivationOf(gap.Output).C], grad: true);
+                        break;
+                    case FcLayer fc:
+                        var f = NewOp(PlanFormat.OpFc);
+                        f.In[0] = Act(fc.Input);
+                        f.In[1] = Param(fc.Weight);
+                        f.In[2] = Param(fc.Bias);
+                        f.Out[0] = AddActivation(fc.Output, [n, 1, 1, graph.ParameterOf(fc.Weight).Dims[3]], grad: true);
+                        break;
+                    default:
+                        throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: layer '{layer.Name}' has no plan op");
+                }
+            }
+            // The classifier's output is the logits whatever it is called.
+            _index["logits"] = _index[layers[^1].Output];
+            int labels = AddTensor("labels", PlanFormat.DtypeU8, 2, [n, 1, 1, 1], 0);
+            int loss = AddTensor("loss", PlanFormat.DtypeF32, 2, [1, 1, 1, 1], 0);
+            var ce = NewOp(PlanFormat.OpSoftmaxCe);
+            ce.In[0] = (ushort)_index["logits"];
+            ce.In[1] = (ushort)labels;
+            ce.Out[0] = (ushort)loss;
+            ushort scratch = PlanFormat.None;
+            if (_maxBnChannels > 0)
+            {
+                scratch = (ushort)AddTensor("scratch", PlanFormat.DtypeF32, 2, [1, 1, 1, 2 * _maxBnChannels], 0);
+            }
+            return Serialize(scratch);
+        }
+
+        /// <summary>Weights as the plan stores them: straight from the checkpoint, or with batch norm folded in.</summary>
+        private void ResolveValues()
+        {
+            foreach (var p in graph.Parameters)
+            {
+                if (!weights.TryGetValue(p.Name, out var v))
+                {
+                    throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: no weights for parameter '{p.Name}'");
+                }
+                if (v.Length != p.Elements)
+                {
+                    throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: parameter '{p.Name}' has {v.Length} values, expected {p.Elements}");
+                }
+                _values[p.Name] = v;
+            }
+        }
+
+        private void EmitConv(ConvLayer conv, BatchNormLayer? fold)
+        {
+            int n = options.Batch;
+            var op = NewOp(PlanFormat.OpConv2d);
+            op.In[0] = Act(conv.Input);
+            var w = graph.ParameterOf(conv.Weight);
+            string output = conv.Output;
+            if (fold == null)
+            {
+                op.In[1] = Param(conv.Weight);
+                op.In[2] = conv.Bias == null ? PlanFormat.None : Param(conv.Bias);
+            }
+            else
+            {
+                // w' = w·γ/√(σ²+ε) per output channel; b' = β − μ·γ/√(σ²+ε).
+                var gamma = _values[fold.Gamma];
+                var beta = _values[fold.Beta];
+                var mean = _values[fold.RunningMean];
+                var variance = _values[fold.RunningVar];
+                int cout = w.Dims[3];
+                var scale = new float[cout];
+                var bias = new float[cout];
+                for (int c = 0; c < cout; c++)
+                {
+                    scale[c] = gamma[c] / MathF.Sqrt(variance[c] + fold.Eps);
+                    bias[c] = beta[c] - (mean[c] * scale[c]);
+                }
+                var src = _values[conv.Weight];
+                var folded = new float[src.Length];
+                for (int i = 0; i < src.Length; i++)
+                {
+                    folded[i] = src[i] * scale[i % cout];
+                }
+                string biasName = conv.Name + ".b";
+                _values[conv.Weight] = folded;
+                _values[biasName] = bias;
+                op.In[1] = ParamOf(conv.Weight, w.Dims, ParameterRole.ConvWeight);
+                op.In[2] = ParamOf(biasName, [1, 1, 1, cout], ParameterRole.Bias);
+                output = fold.Output;
+            }
+            op.Params[0] = conv.Kernel;
+            op.Params[1] = conv.Stride;
+            op.Params[2] = conv.Pad;
+            op.Params[3] = conv.Groups;
+            var shape = graph.ActivationOf(output);
+            op.Out[0] = AddActivation(output, [n, shape.H, shape.W, shape.C], grad: true);
+        }
+
+        private void EmitBatchNorm(BatchNormLayer bn)
+        {
+            var op = NewOp(PlanFormat.OpBatchNorm);
+            op.In[0] = Act(bn.Input);
+            op.In[1] = Param(bn.Gamma);
+            op.In[2] = Param(bn.Beta);
+            op.In[3] = Param(bn.RunningMean);
+            op.In[4] = Param(bn.RunningVar);
+            int c = graph.ActivationOf(bn.Output).C;
+            _maxBnChannels = Math.Max(_maxBnChannels, c);
+            op.Saved[0] = (ushort)AddTensor($"{bn.Name}.saved_mean", PlanFormat.DtypeF32, 2, [1, 1, 1, c], 0);
+            op.Saved[1] = (ushort)AddTensor($"{bn.Name}.saved_invstd", PlanFormat.DtypeF32, 2, [1, 1, 1, c], 0);
+            op.Params[0] = BitConverter.SingleToInt32Bits(bn.Eps);
+            op.Params[1] = BitConverter.SingleToInt32Bits(bn.Momentum);
+            op.Out[0] = AddActivation(bn.Output, DimsOf(bn.Input), grad: true);
+        }
+
+        private void EmitUnary(byte kind, string input, string output)
+        {
+            var op = NewOp(kind);
+            op.In[0] = Act(input);
+            op.Out[0] = AddActivation(output, DimsOf(input), grad: true);
+        }
+
+        private Op NewOp(byte kind)
+        {
+            var op = new Op { Kind = kind };
+            _ops.Add(op);
+            return op;
+        }
+
+        private int[] DimsOf(string activation) => _tensors[_index[activation]].Dims;
+
+        private ushort Act(string name) =>
+            _index.TryGetValue(name, out int i) ? (ushort)i : throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: activation '{name}' is used before it is produced");
+
+        private ushort Param(string name)
+        {
+            var p = graph.ParameterOf(name);
+            return ParamOf(name, p.Dims, p.Role);
+        }
+
+        private ushort ParamOf(string name, int[] dims, ParameterRole role)
+        {
+            if (_index.TryGetValue(name, out int existing))
+            {
+                return (ushort)existing;
+            }
+            bool state = role is ParameterRole.RunningMean or ParameterRole.RunningVar;
+            bool trainable = !state && (options.Trainable == null || options.Trainable.Contains(name));
+            var values = _values[name];
+            uint init = AppendBlob(values);
+            if (!trainable && !state)
+            {
+                // Frozen: read in place from the blob.
+                int frozen = AddTensor(name, PlanFormat.DtypeF32, 0, dims, 0);
+                _tensors[frozen].Offset = init;
+                _tensors[frozen].Flags = PlanFormat.FlagParam;
+                return (ushort)frozen;
+            }
+            int t = AddTensor(name, PlanFormat.DtypeF32, 1, dims, (ushort)(PlanFormat.FlagInit | (trainable ? PlanFormat.FlagParam : 0)));
+            _tensors[t].InitOffset = init;
+            if (trainable)
+            {
+                _tensors[t].Grad = (ushort)AddTensor("grad:" + name, PlanFormat.DtypeF32, 2, dims, PlanFormat.FlagZero);
+                if (options.Momentum)
+                {
+                    _tensors[t].Momentum = (ushort)AddTensor("momentum:" + name, PlanFormat.DtypeF32, 1, dims, PlanFormat.FlagZero);
+                }
+                _trainable.Add(name);
+            }
+            return (ushort)t;
+        }
+
+        private ushort AddActivation(string name, int[] dims, bool grad)
+        {
+            int t = AddTensor(name, PlanFormat.DtypeF32, 2, dims, 0);
+            if (grad)
+            {
+                _tensors[t].Grad = (ushort)AddTensor("grad:" + name, PlanFormat.DtypeF32, 2, dims, 0);
+            }
+            return (ushort)t;
+        }
+
+        private int AddTensor(string name, byte dtype, byte space, int[] dims, ushort flags)
+        {
+            if (dims.Any(d => d < 1 || d > ushort.MaxValue))
+            {
+                throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: tensor '{name}' has a dimension outside 1..65535");
+            }
+            long bytes = dims.Aggregate(1L, (a, d) => a * d) * (dtype is PlanFormat.DtypeF32 or PlanFormat.DtypeS32 ? 4 : 1);
+            var t = new Tensor { Dtype = dtype, Space = space, Flags = flags, Dims = dims, Bytes = checked((uint)bytes) };
+            if (space != 0)
+            {
+                t.Offset = checked((uint)_spaceUsed[space]);
+                _spaceUsed[space] = AlignUp(_spaceUsed[space] + bytes);
+            }
+            if (_tensors.Count >= 2048)
+            {
+                throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: more than 2048 tensors");
+            }
+            _index[name] = _tensors.Count;
+            _tensors.Add(t);
+            return _tensors.Count - 1;
+        }
+
+        private uint AppendBlob(float[] values)
+        {
+            uint offset = (uint)_blob.Length;
+            var bytes = new byte[values.Length * 4];
+            Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+            _blob.Write(bytes);
+            while (_blob.Length % Align != 0)
+            {
+                _blob.WriteByte(0);
+            }
+            return offset;
+        }
+
+        private static long AlignUp(long v) => (v + Align - 1) / Align * Align;
+
+        private PlanImage Serialize(ushort scratch)
+        {
+            byte[] blob = _blob.ToArray();
+            _spaceUsed[0] = blob.Length;
+            int nSpaces = 3;
+            int spacesOff = PlanFormat.HeaderBytes;
+            int tensorsOff = spacesOff + (nSpaces * PlanFormat.SpaceBytes);
+            int opsOff = tensorsOff + (_tensors.Count * PlanFormat.TensorBytes);
+            int trainOff = opsOff + (_ops.Count * PlanFormat.OpBytes);
+            int blobOff = (int)AlignUp(trainOff + PlanFormat.TrainHeaderBytes + (2 * _trainable.Count));
+            int total = blobOff + blob.Length;
+            var file = new byte[total];
+            var s = file.AsSpan();
+            BinaryPrimitives.WriteUInt32LittleEndian(s, PlanFormat.Magic);
+            BinaryPrimitives.WriteUInt16LittleEndian(s[4..], PlanFormat.Version);
+            BinaryPrimitives.WriteUInt16LittleEndian(s[6..], PlanFormat.HeaderBytes);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[8..], (uint)total);
+            Encoding.ASCII.GetBytes(options.Board).CopyTo(s[16..]);
+            BinaryPrimitives.WriteUInt16LittleEndian(s[32..], (ushort)nSpaces);
+            BinaryPrimitives.WriteUInt16LittleEndian(s[34..], (ushort)_tensors.Count);
+            BinaryPrimitives.WriteUInt16LittleEndian(s[36..], (ushort)_ops.Count);
+            BinaryPrimitives.WriteUInt16LittleEndian(s[38..], (ushort)options.Batch);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[40..], (uint)spacesOff);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[44..], (uint)tensorsOff);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[48..], (uint)opsOff);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[52..], (uint)trainOff);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[56..], (uint)blobOff);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[60..], (uint)blob.Length);
+
+            string[] names = ["blob", "state", "arena"];
+            for (int i = 0; i < nSpaces; i++)
+            {
+                var e = s[(spacesOff + (i * PlanFormat.SpaceBytes))..];
+                BinaryPrimitives.WriteUInt32LittleEndian(e, (uint)_spaceUsed[i]);
+                BinaryPrimitives.WriteUInt32LittleEndian(e[4..], Align);
+                Encoding.ASCII.GetBytes(names[i]).CopyTo(e[8..]);
+            }
+            for (int i = 0; i < _tensors.Count; i++)
+            {
+                var t = _tensors[i];
+                var e = s[(tensorsOff + (i * PlanFormat.TensorBytes))..];
+                e[0] = t.Dtype;
+                e[1] = t.Space;
+                BinaryPrimitives.WriteUInt16LittleEndian(e[2..], t.Flags);
+                BinaryPrimitives.WriteUInt32LittleEndian(e[4..], t.Offset);
+                BinaryPrimitives.WriteUInt32LittleEndian(e[8..], t.Bytes);
+                BinaryPrimitives.WriteUInt32LittleEndian(e[12..], t.InitOffset);
+                for (int d = 0; d < 4; d++)
+                {
+                    BinaryPrimitives.WriteUInt16LittleEndian(e[(16 + (2 * d))..], (ushort)t.Dims[d]);
+                }
+                BinaryPrimitives.WriteUInt16LittleEndian(e[24..], t.Grad);
+                BinaryPrimitives.WriteUInt16LittleEndian(e[26..], t.Momentum);
+            }
+            for (int i = 0; i < _ops.Count; i++)
+            {
+                var o = _ops[i];
+                var e = s[(opsOff + (i * PlanFormat.OpBytes))..];
+                e[0] = o.Kind;
+                for (int k = 0; k < 6; k++)
+                {
+                    BinaryPrimitives.WriteUInt16LittleEndian(e[(4 + (2 * k))..], o.In[k]);
+                }
+                for (int k = 0; k < 2; k++)
+                {
+                    BinaryPrimitives.WriteUInt16LittleEndian(e[(16 + (2 * k))..], o.Out[k]);
+                    BinaryPrimitives.WriteUInt16LittleEndian(e[(20 + (2 * k))..], o.Saved[k]);
+                }
+                for (int k = 0; k < 6; k++)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(e[(24 + (4 * k))..], o.Params[k]);
+                }
+            }
+            var train = s[trainOff..];
+            BinaryPrimitives.WriteUInt16LittleEndian(train, (ushort)_index["input"]);
+            BinaryPrimitives.WriteUInt16LittleEndian(train[2..], (ushort)_index["labels"]);
+            BinaryPrimitives.WriteUInt16LittleEndian(train[4..], (ushort)_index["logits"]);
+            BinaryPrimitives.WriteUInt16LittleEndian(train[6..], (ushort)_index["loss"]);
+            BinaryPrimitives.WriteUInt16LittleEndian(train[8..], scratch);
+            BinaryPrimitives.WriteUInt16LittleEndian(train[10..], (ushort)_trainable.Count);
+            for (int i = 0; i < _trainable.Count; i++)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(train[(12 + (2 * i))..], (ushort)_index[_trainable[i]]);
+            }
+            blob.CopyTo(s[blobOff..]);
+            BinaryPrimitives.WriteUInt32LittleEndian(s[12..], Crc32.Compute(s[16..]));
+
+            var elements = new Dictionary<int, int>();
+            for (int i = 0; i < _tensors.Count; i++)
+            {
+                elements[i] = _tensors[i].Dims.Aggregate(1, (a, d) => a * d);
+            }
+            return new PlanImage(file, _spaceUsed.ToArray(), _index, elements, options.Batch, graph.Classes, _trainable);
+        }
+    }
+}
