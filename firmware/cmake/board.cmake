@@ -34,6 +34,8 @@ set(_memory "MEMORY\n{\n    ${_flash_name} (rx) : ORIGIN = ${_flash_base}, LENGT
 set(_sections "")
 set(_banks_init "")
 set(_stack_found FALSE)
+set(_largest_name "")
+set(_largest_size 0)
 foreach(i RANGE ${_last})
     string(JSON _name GET "${_json}" banks ${i} name)
     string(JSON _base GET "${_json}" banks ${i} base)
@@ -43,6 +45,10 @@ foreach(i RANGE ${_last})
     string(APPEND _banks_init "{ \"${_name}\", ${_base}u, ${_size}u }, ")
     if(_name STREQUAL _stack_bank)
         set(_stack_found TRUE)
+    endif()
+    if(_size GREATER _largest_size)
+        set(_largest_name "${_name}")
+        set(_largest_size ${_size})
     endif()
 endforeach()
 if(NOT _stack_found)
@@ -70,6 +76,8 @@ file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_config.h" CONTENT
 #define NT_BOARD_BANK_COUNT ${_bank_count}
 #define NT_BOARD_BANKS_INIT { ${_banks_init}}
 #define NT_BOARD_FLASH_INIT { \"${_flash_name}\", ${_flash_base}u, ${_flash_size}u }
+#define NT_BOARD_LARGEST_BANK_SECTION \".nt_bank.${_largest_name}\"
+#define NT_BOARD_LARGEST_BANK_BYTES ${_largest_size}u
 #endif
 ")
 

@@ -62,6 +62,15 @@ void nt_board_exit(int status) __attribute__((noreturn));
  */
 uint32_t nt_calib_loop_ticks(uint32_t iterations);
 
+/**
+ * Reads a whole host file through semihosting (emulators and debug probes only) into `buffer`.
+ * @return bytes read, or -1 when the file cannot be opened or is larger than `capacity`.
+ */
+int32_t nt_host_file_read(const char *name, void *buffer, uint32_t capacity);
+
+/** Writes `len` bytes to a host file through semihosting, replacing it. @return 0, or -1 on failure. */
+int32_t nt_host_file_write(const char *name, const void *data, uint32_t len);
+
 /** Spins for exactly 2*iterations + 1 instructions (iterations >= 1). */
 void nt_calib_spin(uint32_t iterations);
 

@@ -37,7 +37,13 @@ public sealed class QemuRunner
     /// Boots <paramref name="elfPath"/> on <paramref name="board"/> and waits for it to exit.
     /// Refuses an image built for another board; a run longer than the timeout is killed and reported.
     /// </summary>
-    public RunResult Run(BoardDescriptor board, string elfPath, TimeSpan? timeout = null, Action<string>? onUartLine = null)
+    /// <param name="board">The board to emulate.</param>
+    /// <param name="elfPath">The image; it must have been built for <paramref name="board"/>.</param>
+    /// <param name="timeout">Time limit (default <see cref="DefaultTimeout"/>).</param>
+    /// <param name="onUartLine">Receives each UART line as it arrives.</param>
+    /// <param name="workingDirectory">QEMU's working directory: where the firmware's semihosting file reads
+    /// and writes land (default: the current directory).</param>
+    public RunResult Run(BoardDescriptor board, string elfPath, TimeSpan? timeout = null, Action<string>? onUartLine = null, string? workingDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(board);
         var elf = ElfImage.Load(elfPath);
@@ -63,7 +69,7 @@ public sealed class QemuRunner
         var arguments = Arguments(board, Path.GetFullPath(elfPath));
         string commandLine = board.Emulator.Program + " " + string.Join(' ', arguments);
         var limit = timeout ?? DefaultTimeout;
-        var result = ProcessRunner.Run(qemu, arguments, limit, onLine: onUartLine);
+        var result = ProcessRunner.Run(qemu, arguments, limit, workingDirectory, onLine: onUartLine);
         if (result.TimedOut)
         {
             string tail = ProcessRunner.LastLine(result.StandardOutput);

@@ -1,0 +1,104 @@
+using System.Buffers.Binary;
+using NanoTrain.Core.Common;
+using NanoTrain.Core.Plan;
+
+namespace NanoTrain.Native.Tests;
+
+/// <summary>The engine's plan loader refuses bad plans and names the failing entry.</summary>
+public class PlanLoaderTests
+{
+    private static PlanImage Plan()
+    {
+        var g = TestModels.Tiny();
+        return PlanWriter.Write(g, TestModels.Weights(g, 1), new PlanOptions { Batch = 2 });
+    }
+
+    private static string Reject(byte[] bytes, PlanImage plan)
+    {
+        var ex = Assert.Throws<NanoTrainException>(() => new NativeExecutor(bytes, plan.SpaceSizes).Dispose());
+        Assert.Equal(ErrorKind.BadInput, ex.Kind);
+        return ex.Message;
+    }
+
+    private static void Recrc(byte[] bytes) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.Crc), Crc32.Compute(bytes.AsSpan(16)));
+
+    [Fact]
+    public void AValidPlanLoads()
+    {
+        var plan = Plan();
+        using var exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
+        Assert.Equal(PlanFormat.Magic, BinaryPrimitives.ReadUInt32LittleEndian(plan.Bytes));
+    }
+
+    [Fact]
+    public void WrongCrcIsRejected()
+    {
+        var plan = Plan();
+        var bytes = (byte[])plan.Bytes.Clone();
+        bytes[^1] ^= 0x01;
+        Assert.Equal("plan rejected: crc at header 0", Reject(bytes, plan));
+    }
+
+    [Fact]
+    public void OutOfRangeOffsetIsRejectedWithTheTensorIndex()
+    {
+        var plan = Plan();
+        var bytes = (byte[])plan.Bytes.Clone();
+        int tensors = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.TensorsOffset));
+        int victim = plan.Index["b2.dw.conv"];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(tensors + (victim * PlanFormat.TensorBytes) + 4), 0x7FFFFFF0);
+        Recrc(bytes);
+        Assert.Equal($"plan rejected: range at tensor {victim}", Reject(bytes, plan));
+    }
+
+    [Fact]
+    public void UnknownOpIdIsRejectedWithTheOpIndex()
+    {
+        var plan = Plan();
+        var bytes = (byte[])plan.Bytes.Clone();
+        int ops = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.OpsOffset));
+        bytes[ops + (3 * PlanFormat.OpBytes)] = 42;
+        Recrc(bytes);
+        Assert.Equal("plan rejected: unknown-op at op 3", Reject(bytes, plan));
+    }
+
+    [Theory]
+    [InlineData(0, "magic at header 0")]
+    [InlineData(4, "version at header 0")]
+    public void BadHeaderFieldsAreRejected(int offset, string expected)
+    {
+        var plan = Plan();
+        var bytes = (byte[])plan.Bytes.Clone();
+        bytes[offset] ^= 0x10;
+        Assert.Equal("plan rejected: " + expected, Reject(bytes, plan));
+    }
+
+    [Fact]
+    public void TruncatedPlanIsRejected()
+    {
+        var plan = Plan();
+        Assert.Equal("plan rejected: truncated at header 0", Reject(plan.Bytes.AsSpan(0, plan.Bytes.Length - 8).ToArray(), plan));
+    }
+
+    [Fact]
+    public void ConvWhoseShapeDisagreesWithItsParametersIsRejected()
+    {
+        var plan = Plan();
+        var bytes = (byte[])plan.Bytes.Clone();
+        int ops = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.OpsOffset));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(ops + 24 + 4), 1); // stem stride 2 -> 1: output size no longer matches
+        Recrc(bytes);
+        Assert.Equal("plan rejected: range at op 0", Reject(bytes, plan));
+    }
+
+    [Fact]
+    public void TooSmallArenaIsRefusedNamingTheSpace()
+    {
+        var plan = Plan();
+        var sizes = plan.SpaceSizes.ToArray();
+        sizes[2] -= 16;
+        var ex = Assert.Throws<NanoTrainException>(() => new NativeExecutor(plan.Bytes, sizes).Dispose());
+        Assert.Equal("executor refused the memory: no-memory at arena space 2", ex.Message);
+    }
+}
