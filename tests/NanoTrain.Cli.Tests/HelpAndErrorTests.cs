@@ -22,7 +22,7 @@ public class HelpAndErrorTests
     }
 
     [Theory]
-    [InlineData("pretrain", "3")]
+    [InlineData("import", "12")]
     [InlineData("quantize", "4")]
     [InlineData("plan", "5")]
     [InlineData("experiment", "7")]
