@@ -56,6 +56,10 @@ public sealed record ZooModel(
             {
                 throw new NanoTrainException(ErrorKind.BadInput, $"{path}: field 'blocks' is empty");
             }
+            if (Int(path, stem, "kernel", "stem", 1, 7) % 2 == 0)
+            {
+                throw new NanoTrainException(ErrorKind.BadInput, $"{path}: field 'stem.kernel' must be 1, 3, 5 or 7");
+            }
             int? head = root.TryGetProperty("head", out var h) && h.ValueKind == JsonValueKind.Object ? Int(path, h, "out", "head", 1, 4096) : null;
             return new ZooModel(
                 Str(path, root, "name"),
