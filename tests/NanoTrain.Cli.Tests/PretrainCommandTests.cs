@@ -32,7 +32,7 @@ public class PretrainCommandTests
             var wrong = CliProcess.Run("eval", "--model", "mbv2-w0.35", "--checkpoint", ck);
             Assert.Equal(ExitCodes.BadInput, wrong.ExitCode);
             Assert.Contains("checkpoint is for 'mcunet-tiny' at 16x16", wrong.StandardError, StringComparison.Ordinal);
-            Assert.Contains("not 'mbv2-w0.35' at 32x32", wrong.StandardError, StringComparison.Ordinal);
+            Assert.Contains("not 'mbv2-w0.35' at 40x40", wrong.StandardError, StringComparison.Ordinal);
             var otherResolution = CliProcess.Run("eval", "--model", "mcunet-tiny", "--checkpoint", ck);
             Assert.Equal(ExitCodes.BadInput, otherResolution.ExitCode);
         }

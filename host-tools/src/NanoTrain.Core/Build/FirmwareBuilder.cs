@@ -38,7 +38,30 @@ public sealed class FirmwareBuilder
         RequireTool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi");
         lock (BuildLock)
         {
+            using var processLock = AcquireProcessLock();
             return BuildLocked(board, app, progress);
+        }
+    }
+
+    /// <summary>
+    /// An exclusive lock file in build/, held while CMake runs: test assemblies run in parallel processes
+    /// and would otherwise build the same preset folder at once.
+    /// </summary>
+    private FileStream AcquireProcessLock()
+    {
+        Directory.CreateDirectory(_paths.Build);
+        string path = Path.Combine(_paths.Build, ".build.lock");
+        var deadline = DateTime.UtcNow + BuildTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(200);
+            }
         }
     }
 
@@ -63,6 +86,7 @@ public sealed class FirmwareBuilder
         RequireTool("cmake", "cmake");
         lock (BuildLock)
         {
+            using var processLock = AcquireProcessLock();
             Configure("host", progress);
             progress?.Info("building the host engine");
             RunCMake(["--build", "--preset", "host"], "building the host engine");
