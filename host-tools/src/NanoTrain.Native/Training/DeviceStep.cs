@@ -24,11 +24,7 @@ public static class DeviceStep
         Directory.CreateDirectory(dir);
         try
         {
-            File.WriteAllBytes(Path.Combine(dir, "plan.ntplan"), plan.Bytes);
-            var stepIn = new byte[(input.Length * 4) + labels.Length];
-            Buffer.BlockCopy(input, 0, stepIn, 0, input.Length * 4);
-            labels.CopyTo(stepIn, input.Length * 4);
-            File.WriteAllBytes(Path.Combine(dir, "step.in"), stepIn);
+            WriteStepFiles(dir, plan, input, labels);
             var run = new QemuRunner().Run(board, elf, timeout, workingDirectory: dir);
             if (run.ExitCode != 0 || !run.Facts.TryGetValue("result", out var r) || r != "ok")
             {
@@ -49,6 +45,16 @@ public static class DeviceStep
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>Writes the trainstep app's inputs into <paramref name="dir"/>: plan.ntplan, and step.in (input floats, then labels).</summary>
+    internal static void WriteStepFiles(string dir, PlanImage plan, float[] input, byte[] labels)
+    {
+        File.WriteAllBytes(Path.Combine(dir, "plan.ntplan"), plan.Bytes);
+        var stepIn = new byte[(input.Length * 4) + labels.Length];
+        Buffer.BlockCopy(input, 0, stepIn, 0, input.Length * 4);
+        labels.CopyTo(stepIn, input.Length * 4);
+        File.WriteAllBytes(Path.Combine(dir, "step.in"), stepIn);
     }
 
     public static unsafe StepResult OnHost(PlanImage plan, float[] input, byte[] labels)

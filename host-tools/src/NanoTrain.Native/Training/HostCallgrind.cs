@@ -33,11 +33,7 @@ public static partial class HostCallgrind
         Directory.CreateDirectory(dir);
         try
         {
-            File.WriteAllBytes(Path.Combine(dir, "plan.ntplan"), plan.Bytes);
-            var stepIn = new byte[(input.Length * 4) + labels.Length];
-            Buffer.BlockCopy(input, 0, stepIn, 0, input.Length * 4);
-            labels.CopyTo(stepIn, input.Length * 4);
-            File.WriteAllBytes(Path.Combine(dir, "step.in"), stepIn);
+            DeviceStep.WriteStepFiles(dir, plan, input, labels);
             var run = ProcessRunner.Run("valgrind", ["--tool=callgrind", "--callgrind-out-file=cg.out", exe], TimeSpan.FromMinutes(20), dir);
             if (run.ExitCode != 0)
             {
