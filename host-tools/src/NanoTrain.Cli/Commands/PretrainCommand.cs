@@ -58,11 +58,11 @@ public static class PretrainCommand
             {
                 if (report.TestAccuracy is double test)
                 {
-                    progress.Info($"epoch {report.Epoch}/{report.Epochs}: loss {report.Loss:F4}, test top-1 {test:P2}, {report.SamplesPerSecond:F0} samples/s");
+                    progress.Info($"epoch {report.Epoch}/{report.Epochs}: loss {report.Loss:F4}, train top-1 {report.TrainAccuracy:P2}, test top-1 {test:P2}, {report.SamplesPerSecond:F0} samples/s");
                 }
                 else
                 {
-                    progress.Progress($"epoch {report.Epoch}/{report.Epochs} loss {report.Loss:F4} {report.SamplesPerSecond:F0} samples/s", report.Samples, report.Total);
+                    progress.Progress($"epoch {report.Epoch}/{report.Epochs} loss {report.Loss:F4} top-1 {report.TrainAccuracy:P1} {report.SamplesPerSecond:F0} samples/s", report.Samples, report.Total);
                 }
             });
             var metadata = new JsonObject

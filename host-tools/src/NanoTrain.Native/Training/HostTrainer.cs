@@ -53,9 +53,9 @@ public sealed unsafe class HostTrainer : IDisposable
 
     /// <summary>
     /// One SGD step on <see cref="StepBatch"/> samples given by index into <paramref name="data"/>.
-    /// Returns the mean loss over the step.
+    /// Returns the mean loss over the step and how many samples the forward pass classified correctly.
     /// </summary>
-    public float Step(LabeledImages data, ReadOnlySpan<int> indices, ImagePipeline pipeline, SplitMix64 rng, SgdSettings sgd)
+    public (float Loss, int Correct) Step(LabeledImages data, ReadOnlySpan<int> indices, ImagePipeline pipeline, SplitMix64 rng, SgdSettings sgd)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(pipeline);
@@ -78,9 +78,11 @@ public sealed unsafe class HostTrainer : IDisposable
             _workers[w].SetBatchNormMode(training: true, updateRunning: w == 0);
         }
         var losses = new float[_workers.Length];
+        var correct = new int[_workers.Length];
         Parallel.For(0, _workers.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers.Length }, w =>
         {
             _workers[w].Forward();
+            correct[w] = CountCorrect(_workers[w], b);
             losses[w] = _workers[w].Loss();
             _workers[w].Backward(null);
         });
@@ -104,7 +106,29 @@ public sealed unsafe class HostTrainer : IDisposable
         // scale the rate down and the decay up by the same factor to apply the batch-mean update.
         float k = _workers.Length;
         _workers[0].Update(new SgdConfig { Lr = sgd.Lr / k, Momentum = sgd.Momentum, WeightDecay = sgd.WeightDecay * k }, null);
-        return losses.Average();
+        return (losses.Average(), correct.Sum());
+    }
+
+    /// <summary>Samples among the first <paramref name="count"/> whose largest logit is their label.</summary>
+    private int CountCorrect(NativeExecutor worker, int count)
+    {
+        var logits = worker.Floats(_plan.Logits, _plan.Batch * _plan.Classes);
+        var labels = worker.Bytes(_plan.Labels, _plan.Batch);
+        int correct = 0;
+        for (int s = 0; s < count; s++)
+        {
+            var row = logits.Slice(s * _plan.Classes, _plan.Classes);
+            int best = 0;
+            for (int c = 1; c < row.Length; c++)
+            {
+                if (row[c] > row[best])
+                {
+                    best = c;
+                }
+            }
+            correct += best == labels[s] ? 1 : 0;
+        }
+        return correct;
     }
 
     /// <summary>Top-1 accuracy and mean loss on a whole split, batch norm in inference mode.</summary>
@@ -115,7 +139,6 @@ public sealed unsafe class HostTrainer : IDisposable
         int chunk = b * _workers.Length;
         long correct = 0;
         double lossSum = 0;
-        var predictions = new byte[_workers.Length][];
         for (int start = 0; start < data.Count; start += chunk)
         {
             int[] counts = new int[_workers.Length];
@@ -137,9 +160,9 @@ public sealed unsafe class HostTrainer : IDisposable
                     counts[w]++;
                 }
                 _workers[w].SetBatchNormMode(training: false, updateRunning: false);
-                predictions[w] = new byte[b];
             }
             var losses = new double[_workers.Length];
+            var hits = new int[_workers.Length];
             Parallel.For(0, _workers.Length, new ParallelOptions { MaxDegreeOfParallelism = _workers.Length }, w =>
             {
                 if (counts[w] == 0)
@@ -152,34 +175,22 @@ public sealed unsafe class HostTrainer : IDisposable
                 for (int s = 0; s < counts[w]; s++)
                 {
                     var row = logits.Slice(s * _plan.Classes, _plan.Classes);
-                    int best = 0;
                     float max = row[0];
-                    double sum = 0;
                     for (int c = 1; c < row.Length; c++)
                     {
-                        if (row[c] > row[best])
-                        {
-                            best = c;
-                        }
                         max = Math.Max(max, row[c]);
                     }
+                    double sum = 0;
                     for (int c = 0; c < row.Length; c++)
                     {
                         sum += Math.Exp(row[c] - max);
                     }
                     losses[w] += Math.Log(sum) - (row[labels[s]] - max);
-                    predictions[w][s] = (byte)best;
                 }
+                hits[w] = CountCorrect(_workers[w], counts[w]);
             });
-            for (int w = 0; w < _workers.Length; w++)
-            {
-                var labels = _workers[w].Bytes(_plan.Labels, b);
-                for (int s = 0; s < counts[w]; s++)
-                {
-                    correct += predictions[w][s] == labels[s] ? 1 : 0;
-                }
-                lossSum += losses[w];
-            }
+            correct += hits.Sum();
+            lossSum += losses.Sum();
         }
         return ((double)correct / data.Count, lossSum / data.Count);
     }

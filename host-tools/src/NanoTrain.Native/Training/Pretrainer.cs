@@ -47,16 +47,20 @@ public static class Pretrainer
         {
             rng.Shuffle(order);
             double lossSum = 0;
+            long correct = 0;
             for (int s = 0; s < steps; s++)
             {
                 float lr = settings.Lr * 0.5f * (1f + MathF.Cos(MathF.PI * done / totalSteps));
-                lossSum += trainer.Step(train, order.AsSpan(s * trainer.StepBatch, trainer.StepBatch), pipeline, rng,
+                var (loss, hits) = trainer.Step(train, order.AsSpan(s * trainer.StepBatch, trainer.StepBatch), pipeline, rng,
                     new SgdSettings(lr, settings.Momentum, settings.WeightDecay));
+                lossSum += loss;
+                correct += hits;
                 done++;
                 if (progress != null && (s % 20 == 19 || s == steps - 1))
                 {
-                    progress(new EpochReport(epoch, settings.Epochs, (long)(s + 1) * trainer.StepBatch, (long)steps * trainer.StepBatch,
-                        lossSum / (s + 1), double.NaN, done * trainer.StepBatch / clock.Elapsed.TotalSeconds, null));
+                    long seen = (long)(s + 1) * trainer.StepBatch;
+                    progress(new EpochReport(epoch, settings.Epochs, seen, (long)steps * trainer.StepBatch,
+                        lossSum / (s + 1), (double)correct / seen, done * trainer.StepBatch / clock.Elapsed.TotalSeconds, null));
                 }
             }
             bool last = epoch == settings.Epochs;
@@ -65,7 +69,8 @@ public static class Pretrainer
                 testAccuracy = trainer.Evaluate(test).Accuracy;
             }
             progress?.Invoke(new EpochReport(epoch, settings.Epochs, (long)steps * trainer.StepBatch, (long)steps * trainer.StepBatch,
-                lossSum / Math.Max(1, steps), double.NaN, done * trainer.StepBatch / clock.Elapsed.TotalSeconds, testAccuracy));
+                lossSum / Math.Max(1, steps), (double)correct / Math.Max(1, (long)steps * trainer.StepBatch),
+                done * trainer.StepBatch / clock.Elapsed.TotalSeconds, testAccuracy));
         }
         return (trainer.ReadWeights(), testAccuracy, done * trainer.StepBatch / clock.Elapsed.TotalSeconds);
     }
