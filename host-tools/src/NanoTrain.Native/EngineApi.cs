@@ -31,6 +31,23 @@ public struct BatchNormParams
     public float Eps, Momentum;
 }
 
+/// <summary>nt_s8_quant_t (pointers to per-channel arrays the caller pins).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct S8QuantNative
+{
+    public int InputOffset, OutputOffset, ActMin, ActMax;
+    public int* Multiplier;
+    public int* Shift;
+}
+
+/// <summary>nt_add_s8_quant_t.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct AddS8QuantNative
+{
+    public int Input1Offset, Input2Offset, Input1Multiplier, Input1Shift, Input2Multiplier, Input2Shift;
+    public int OutputMultiplier, OutputShift, OutputOffset, LeftShift, ActMin, ActMax;
+}
+
 /// <summary>nt_plan_error_t.</summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct PlanError
@@ -125,6 +142,18 @@ public static unsafe partial class EngineApi
 
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_sgd_f32_update")]
     public static partial void SgdUpdate(int count, float lr, float momentum, float weightDecay, float* w, float* dw, float* v);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_conv2d_s8_fwd")]
+    public static partial void Conv2dS8Fwd(Conv2dParams* p, S8QuantNative* q, sbyte* x, sbyte* w, int* b, sbyte* y);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_add_s8_fwd")]
+    public static partial void AddS8Fwd(int count, AddS8QuantNative* q, sbyte* a, sbyte* b, sbyte* y);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_gap_s8_fwd")]
+    public static partial void GapS8Fwd(int n, int h, int w, int c, int actMin, int actMax, sbyte* x, sbyte* y);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_fc_s8_fwd")]
+    public static partial void FcS8Fwd(int n, int input, int output, S8QuantNative* q, sbyte* x, sbyte* w, int* b, sbyte* y);
 
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_host_plan_bytes")]
     public static partial nuint PlanStructBytes();

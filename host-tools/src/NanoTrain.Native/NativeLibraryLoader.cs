@@ -31,9 +31,29 @@ public static class NativeLibraryLoader
             {
                 throw new NanoTrainException(ErrorKind.Environment, $"{path}: the host engine library was not built");
             }
-            _handle = NativeLibrary.Load(path);
+            _handle = NativeLibrary.Load(ShadowCopy(path));
             NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
         }
+    }
+
+    /// <summary>
+    /// Loads a private copy named by the library's content hash: the linker rewrites libntengine.so in place,
+    /// which would pull the code from under a long run (a pretraining) when the engine is rebuilt meanwhile.
+    /// </summary>
+    private static string ShadowCopy(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16];
+        string dir = Path.Combine(Path.GetDirectoryName(path)!, "loaded");
+        Directory.CreateDirectory(dir);
+        string copy = Path.Combine(dir, $"libntengine-{hash}.so");
+        if (!File.Exists(copy))
+        {
+            string temp = $"{copy}.{Environment.ProcessId}.tmp";
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, copy, overwrite: true);
+        }
+        return copy;
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>

@@ -148,6 +148,69 @@ void nt_argmax_f32(int32_t n, int32_t classes, const float *logits, uint8_t *pre
  */
 void nt_sgd_f32_update(int32_t count, float lr, float momentum, float weight_decay, float *w, float *dw, float *v);
 
+/* ---- int8 inference kernels (the frozen part of a network) ------------------------------------------
+ * Activations are int8 with a per-tensor zero point; weights are symmetric int8 with a per-output-channel
+ * scale; biases are int32 at scale s_in*s_w. Accumulators are exact int32, so the order of the sums does
+ * not matter: every optimized variant equals the reference bit for bit. */
+
+/** Quantization of one int8 op's output. */
+typedef struct nt_s8_quant {
+    int32_t input_offset;       /**< added to every input value: minus the input zero point, in [-127, 128] */
+    int32_t output_offset;      /**< added after requantization: the output zero point, in [-128, 127] */
+    int32_t act_min;            /**< lower clamp of the output, >= -128 (the quantized 0 for a fused ReLU6) */
+    int32_t act_max;            /**< upper clamp of the output, <= 127 (the quantized 6 for a fused ReLU6) */
+    const int32_t *multiplier;  /**< per output channel, Q31 in [2^30, 2^31) (see nt/quant.h) */
+    const int32_t *shift;       /**< per output channel, power of two, positive = left, in [-31, 30] */
+} nt_s8_quant_t;
+
+/**
+ * int8 conv forward: y = clamp(requant(b[co] + sum (x + input_offset) * w, multiplier[co], shift[co]) + output_offset).
+ * Weights: dense and grouped convs OHWI, w[co][kh][kw][ci_g]; depthwise (groups == in_c == out_c) [kh][kw][1][c].
+ * b: int32 [out_c] or NULL. Padding taps contribute nothing (as if the input were its zero point).
+ * Scratch: none (reference); see nt_conv2d_s8_scratch_bytes.
+ */
+void nt_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
+                      const int32_t *b, int8_t *y);
+
+/** Scratch bytes of the int8 conv kernels: none. */
+size_t nt_conv2d_s8_scratch_bytes(const nt_conv2d_params_t *p);
+
+/** Quantization of an int8 residual add (TFLite's scheme: both inputs rescaled to a common scale with a left shift of 20). */
+typedef struct nt_add_s8_quant {
+    int32_t input1_offset, input2_offset;   /**< minus each input's zero point */
+    int32_t input1_multiplier, input1_shift; /**< s1 / (2*max(s1,s2)) */
+    int32_t input2_multiplier, input2_shift; /**< s2 / (2*max(s1,s2)) */
+    int32_t output_multiplier, output_shift; /**< 2*max(s1,s2) / (2^20 * s_out) */
+    int32_t output_offset;
+    int32_t left_shift;                      /**< 20 */
+    int32_t act_min, act_max;
+} nt_add_s8_quant_t;
+
+/** int8 add forward: y = clamp(requant(requant((a+o1)<<ls, m1, s1) + requant((b+o2)<<ls, m2, s2), mo, so) + oo). */
+void nt_add_s8_fwd(int32_t count, const nt_add_s8_quant_t *q, const int8_t *a, const int8_t *b, int8_t *y);
+
+/** Scratch bytes of nt_add_s8_fwd: none. */
+size_t nt_add_s8_scratch_bytes(int32_t elements);
+
+/**
+ * int8 global average pool (input and output share scale and zero point):
+ * y[n,c] = clamp(round(sum_{h,w} x / (h*w)) to [act_min, act_max]), rounding half away from zero.
+ */
+void nt_gap_s8_fwd(int32_t n, int32_t h, int32_t w, int32_t c, int32_t act_min, int32_t act_max, const int8_t *x, int8_t *y);
+
+/** Scratch bytes of nt_gap_s8_fwd: none. */
+size_t nt_gap_s8_scratch_bytes(int32_t elements);
+
+/**
+ * int8 fully connected: y[n,o] = clamp(requant(b[o] + sum_i (x[n,i] + input_offset) * w[o][i]) + output_offset).
+ * Weights OI: w[o][i]. b: int32 [out] or NULL.
+ */
+void nt_fc_s8_fwd(int32_t n, int32_t in, int32_t out, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
+                  const int32_t *b, int8_t *y);
+
+/** Scratch bytes of nt_fc_s8_fwd: none. */
+size_t nt_fc_s8_scratch_bytes(int32_t elements);
+
 #ifdef __cplusplus
 }
 #endif

@@ -157,6 +157,55 @@ public static class Conv2d
         }
     }
 
+    /// <summary>
+    /// int8 forward: y = clamp(requant(b + Σ (x + inputOffset)·w) + outputOffset). Weights OHWI, or [kh][kw][1][c]
+    /// for depthwise.
+    /// </summary>
+    public static void ForwardS8(Conv2dShape s, S8Quant q, sbyte[] x, sbyte[] w, int[]? b, sbyte[] y)
+    {
+        bool depthwise = s.CinPerGroup == 1 && s.CoutPerGroup == 1;
+        for (int n = 0; n < s.N; n++)
+        {
+            for (int oh = 0; oh < s.OutH; oh++)
+            {
+                for (int ow = 0; ow < s.OutW; ow++)
+                {
+                    for (int co = 0; co < s.OutC; co++)
+                    {
+                        int g = co / s.CoutPerGroup;
+                        int acc = b?[co] ?? 0;
+                        for (int kh = 0; kh < s.Kernel; kh++)
+                        {
+                            int ih = (oh * s.Stride) - s.Pad + kh;
+                            if (ih < 0 || ih >= s.InH)
+                            {
+                                continue;
+                            }
+                            for (int kw = 0; kw < s.Kernel; kw++)
+                            {
+                                int iw = (ow * s.Stride) - s.Pad + kw;
+                                if (iw < 0 || iw >= s.InW)
+                                {
+                                    continue;
+                                }
+                                int xBase = ((((n * s.InH) + ih) * s.InW + iw) * s.InC) + (g * s.CinPerGroup);
+                                for (int ci = 0; ci < s.CinPerGroup; ci++)
+                                {
+                                    int wIndex = depthwise
+                                        ? (((kh * s.Kernel) + kw) * s.OutC) + co
+                                        : ((((co * s.Kernel) + kh) * s.Kernel + kw) * s.CinPerGroup) + ci;
+                                    acc += (x[xBase + ci] + q.InputOffset) * w[wIndex];
+                                }
+                            }
+                        }
+                        int v = Quant.Requantize(acc, q.Multiplier[co], q.Shift[co]) + q.OutputOffset;
+                        y[((((n * s.OutH) + oh) * s.OutW + ow) * s.OutC) + co] = Quant.Clamp(v, q.ActMin, q.ActMax);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Scratch the C kernels need: none (direct convolution).</summary>
     public static int ScratchBytes(Conv2dShape s) => 0;
 }

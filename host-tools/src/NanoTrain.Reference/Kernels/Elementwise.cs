@@ -28,6 +28,20 @@ public static class Relu6
 /// <summary>Reference residual add (firmware/engine/src/kernels/add).</summary>
 public static class Add
 {
+    /// <summary>int8 add, TFLite's scheme: both inputs rescaled to a common scale, summed, requantized.</summary>
+    public static void ForwardS8(AddS8Quant q, sbyte[] a, sbyte[] b, sbyte[] y)
+    {
+        for (int i = 0; i < a.Length; i++)
+        {
+            int xa = (int)((uint)(a[i] + q.Input1Offset) << q.LeftShift);
+            int xb = (int)((uint)(b[i] + q.Input2Offset) << q.LeftShift);
+            int sa = Quant.Requantize(xa, q.Input1Multiplier, q.Input1Shift);
+            int sb = Quant.Requantize(xb, q.Input2Multiplier, q.Input2Shift);
+            int v = Quant.Requantize(sa + sb, q.OutputMultiplier, q.OutputShift) + q.OutputOffset;
+            y[i] = Quant.Clamp(v, q.ActMin, q.ActMax);
+        }
+    }
+
     public static void Forward(float[] a, float[] b, float[] y)
     {
         for (int i = 0; i < a.Length; i++)
@@ -55,6 +69,25 @@ public static class Add
 /// <summary>Reference global average pool (firmware/engine/src/kernels/gap).</summary>
 public static class Gap
 {
+    /// <summary>int8: rounded mean (half away from zero) with the input's scale and zero point, clamped.</summary>
+    public static void ForwardS8(int n, int h, int w, int c, int actMin, int actMax, sbyte[] x, sbyte[] y)
+    {
+        int count = h * w;
+        for (int b = 0; b < n; b++)
+        {
+            for (int k = 0; k < c; k++)
+            {
+                int sum = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    sum += x[(((b * count) + i) * c) + k];
+                }
+                int v = sum > 0 ? (sum + (count / 2)) / count : (sum - (count / 2)) / count;
+                y[(b * c) + k] = Quant.Clamp(v, actMin, actMax);
+            }
+        }
+    }
+
     public static void Forward(int n, int h, int w, int c, float[] x, float[] y)
     {
         float count = h * w;
@@ -97,6 +130,24 @@ public static class Gap
 /// <summary>Reference fully connected layer, IO weights (firmware/engine/src/kernels/fc).</summary>
 public static class Fc
 {
+    /// <summary>int8: y = clamp(requant(b + Σ (x + inputOffset)·w[o][i]) + outputOffset); weights OI.</summary>
+    public static void ForwardS8(int n, int input, int output, S8Quant q, sbyte[] x, sbyte[] w, int[]? b, sbyte[] y)
+    {
+        for (int s = 0; s < n; s++)
+        {
+            for (int o = 0; o < output; o++)
+            {
+                int acc = b?[o] ?? 0;
+                for (int i = 0; i < input; i++)
+                {
+                    acc += (x[(s * input) + i] + q.InputOffset) * w[(o * input) + i];
+                }
+                int v = Quant.Requantize(acc, q.Multiplier[o], q.Shift[o]) + q.OutputOffset;
+                y[(s * output) + o] = Quant.Clamp(v, q.ActMin, q.ActMax);
+            }
+        }
+    }
+
     public static void Forward(int n, int input, int output, float[] x, float[] w, float[]? b, float[] y)
     {
         for (int s = 0; s < n; s++)

@@ -1,0 +1,66 @@
+namespace NanoTrain.Reference.Kernels;
+
+/// <summary>Quantization of one int8 op's output (mirrors nt_s8_quant_t).</summary>
+public sealed record S8Quant(int InputOffset, int OutputOffset, int ActMin, int ActMax, int[] Multiplier, int[] Shift);
+
+/// <summary>Quantization of an int8 residual add (mirrors nt_add_s8_quant_t).</summary>
+public sealed record AddS8Quant(
+    int Input1Offset, int Input2Offset, int Input1Multiplier, int Input1Shift, int Input2Multiplier, int Input2Shift,
+    int OutputMultiplier, int OutputShift, int OutputOffset, int LeftShift, int ActMin, int ActMax);
+
+/// <summary>TFLite's fixed-point requantization (firmware/engine/include/nt/quant.h), written out plainly.</summary>
+public static class Quant
+{
+    public static int SaturatingRoundingDoublingHighMul(int a, int b)
+    {
+        if (a == b && a == int.MinValue)
+        {
+            return int.MaxValue;
+        }
+        long ab = (long)a * b;
+        long nudge = ab >= 0 ? 1L << 30 : 1 - (1L << 30);
+        return (int)((ab + nudge) / (1L << 31));
+    }
+
+    public static int RoundingDivideByPot(int x, int exponent)
+    {
+        int mask = (int)((1L << exponent) - 1);
+        int remainder = x & mask;
+        int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+        return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    }
+
+    public static int Requantize(int acc, int multiplier, int shift)
+    {
+        int left = shift > 0 ? shift : 0;
+        int right = shift > 0 ? 0 : -shift;
+        return RoundingDivideByPot(SaturatingRoundingDoublingHighMul((int)((uint)acc << left), multiplier), right);
+    }
+
+    /// <summary>
+    /// Splits a positive real multiplier into a Q31 mantissa in [2^30, 2^31) and a power-of-two shift, as
+    /// TFLite's QuantizeMultiplier does (frexp, round, renormalise on overflow).
+    /// </summary>
+    public static (int Multiplier, int Shift) QuantizeMultiplier(double real)
+    {
+        if (real <= 0)
+        {
+            return (0, 0);
+        }
+        int shift = (int)Math.Floor(Math.Log2(real)) + 1;
+        double fraction = real / Math.Pow(2, shift); // in [0.5, 1)
+        long q = (long)Math.Round(fraction * (1L << 31), MidpointRounding.AwayFromZero);
+        if (q == 1L << 31)
+        {
+            q /= 2;
+            shift++;
+        }
+        if (shift < -31)
+        {
+            return (0, 0);
+        }
+        return ((int)q, shift);
+    }
+
+    public static sbyte Clamp(int v, int min, int max) => (sbyte)Math.Clamp(v, min, max);
+}
