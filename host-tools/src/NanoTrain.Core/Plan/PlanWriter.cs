@@ -183,25 +183,9 @@ public static class PlanWriter
             }
             else
             {
-                // w' = w·γ/√(σ²+ε) per output channel; b' = β − μ·γ/√(σ²+ε).
-                var gamma = _values[fold.Gamma];
-                var beta = _values[fold.Beta];
-                var mean = _values[fold.RunningMean];
-                var variance = _values[fold.RunningVar];
+                var (folded, bias) = BatchNormFolding.Fold(_values[conv.Weight], _values[fold.Gamma], _values[fold.Beta],
+                    _values[fold.RunningMean], _values[fold.RunningVar], fold.Eps);
                 int cout = w.Dims[3];
-                var scale = new float[cout];
-                var bias = new float[cout];
-                for (int c = 0; c < cout; c++)
-                {
-                    scale[c] = gamma[c] / MathF.Sqrt(variance[c] + fold.Eps);
-                    bias[c] = beta[c] - (mean[c] * scale[c]);
-                }
-                var src = _values[conv.Weight];
-                var folded = new float[src.Length];
-                for (int i = 0; i < src.Length; i++)
-                {
-                    folded[i] = src[i] * scale[i % cout];
-                }
                 string biasName = conv.Name + ".b";
                 _values[conv.Weight] = folded;
                 _values[biasName] = bias;
