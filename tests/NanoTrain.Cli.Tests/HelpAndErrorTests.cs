@@ -23,7 +23,7 @@ public class HelpAndErrorTests
 
     [Theory]
     [InlineData("import", "12")]
-    [InlineData("quantize", "4")]
+    [InlineData("flash", "10")]
     [InlineData("plan", "5")]
     [InlineData("experiment", "7")]
     public void CommandsNotBuiltYetSaySoAndFail(string command, string issue)

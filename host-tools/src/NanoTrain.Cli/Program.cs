@@ -49,7 +49,7 @@ public static class Program
         root.Subcommands.Add(PretrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("import", "bring a model from ONNX into the zoo format", 12));
-        root.Subcommands.Add(PlannedCommand.Create("quantize", "int8 post-training quantization with calibration, accuracy report", 4));
+        root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("plan", "choose the trainable part and the memory plan for a board and budget, emit .ntplan", 5));
         root.Subcommands.Add(BuildCommand.Create());
         root.Subcommands.Add(RunCommand.Create());

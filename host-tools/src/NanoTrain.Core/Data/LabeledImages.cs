@@ -32,6 +32,27 @@ public sealed class LabeledImages
     /// <summary>The pixels of image <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> Image(int index) => Pixels.AsSpan(index * DatasetSpec.ImageBytes, DatasetSpec.ImageBytes);
 
+    /// <summary>
+    /// <paramref name="count"/> images spread evenly over the split (every k-th), so a class-ordered split
+    /// keeps its class balance; the whole split when count is at least its size.
+    /// </summary>
+    public LabeledImages Spread(int count)
+    {
+        if (count >= Count)
+        {
+            return this;
+        }
+        var labels = new byte[count];
+        var pixels = new byte[count * DatasetSpec.ImageBytes];
+        for (int i = 0; i < count; i++)
+        {
+            int source = (int)((long)i * Count / count);
+            labels[i] = Labels[source];
+            Image(source).CopyTo(pixels.AsSpan(i * DatasetSpec.ImageBytes));
+        }
+        return new LabeledImages(Name, Classes, labels, pixels);
+    }
+
     /// <summary>Number of images of each class.</summary>
     public int[] PerClassCounts()
     {
