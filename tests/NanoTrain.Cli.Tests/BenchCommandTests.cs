@@ -26,10 +26,20 @@ public class BenchCommandTests
     }
 
     [Fact]
-    public void KernelsIsNotBuiltYet()
+    public void KernelsReportsTheAnchorShapesAndEveryZooLayerShape()
     {
-        var result = CliProcess.Run("bench", "kernels", "--board", "openmv-h7");
-        Assert.Equal(ExitCodes.NotImplemented, result.ExitCode);
-        Assert.Contains("not built yet (issue #4)", result.StandardError, StringComparison.Ordinal);
+        var result = CliProcess.Run("bench", "kernels", "--board", "openmv-h7", "--json");
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        var cases = JsonDocument.Parse(result.StandardOutput).RootElement.GetProperty("cases").EnumerateArray().ToList();
+        var byLabel = cases.ToDictionary(c => c.GetProperty("label").GetString()!);
+        Assert.Equal(442_368, byLabel["(a) depthwise 3x3 s1 32x32x48"].GetProperty("macs").GetInt64());
+        Assert.Equal(786_432, byLabel["(b) 1x1 conv 32x32x48->16"].GetProperty("macs").GetInt64());
+        Assert.Equal(196_608, byLabel["(c) 1x1 conv 8x8x96->32"].GetProperty("macs").GetInt64());
+        Assert.Equal(1_120, byLabel["(d) FC 112->10"].GetProperty("macs").GetInt64());
+        Assert.Equal(2.23, byLabel["(b) 1x1 conv 32x32x48->16"].GetProperty("cmsisNn").GetDouble());
+        // No kernel beats the floor of half an instruction per MAC (two MACs per SMLAD).
+        Assert.All(cases, c => Assert.True(c.GetProperty("instructionsPerMac").GetDouble() >= 0.5, c.GetProperty("label").GetString()));
+        Assert.Contains(cases, c => c.GetProperty("label").GetString() == "mbv2-w0.35 fc");
+        Assert.Contains(cases, c => c.GetProperty("label").GetString()!.StartsWith("mcunet-tiny ", StringComparison.Ordinal) && c.GetProperty("shape").GetProperty("kernel").GetInt32() == 7);
     }
 }

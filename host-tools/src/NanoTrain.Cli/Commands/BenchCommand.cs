@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using NanoTrain.Cli.Output;
+using NanoTrain.Core.Bench;
 using NanoTrain.Core.Boards;
 using NanoTrain.Core.Build;
 using NanoTrain.Core.Common;
@@ -20,8 +21,75 @@ public static class BenchCommand
     {
         var command = new Command("bench", "kernel and training-step benchmarks on emulated boards (instructions, never seconds)");
         command.Subcommands.Add(Step());
-        command.Subcommands.Add(PlannedCommand.Create("kernels", "per-kernel instructions per MAC on a board against CMSIS-NN's figures", 4));
+        command.Subcommands.Add(Kernels());
         return command;
+    }
+
+    private static Command Kernels()
+    {
+        var board = CommonOptions.Board();
+        var json = CommonOptions.Json();
+        var command = new Command("kernels", "instructions per MAC of each kernel on a board: DESIGN.md's anchor shapes (against CMSIS-NN) and every zoo layer shape");
+        command.Options.Add(board);
+        command.Options.Add(json);
+        command.SetAction(pr =>
+        {
+            var paths = RepoPaths.Locate();
+            var descriptor = BoardCatalog.FromRepo(paths).Get(pr.GetValue(board)!);
+            var progress = new ConsoleProgress();
+            string elf = new FirmwareBuilder(paths).Build(descriptor, "kernelbench", progress);
+            var cases = KernelBench.Anchors.ToList();
+            foreach (string model in new[] { "mbv2-w0.35", "mcunet-tiny" })
+            {
+                cases.AddRange(KernelBench.LayerShapes(ZooModel.FromZoo(paths, model).Build()));
+            }
+            progress.Info($"running {cases.Count} kernel cases on {descriptor.Id} ({descriptor.Emulator.Machine}, -icount shift=0)");
+            var results = KernelBench.Run(descriptor, elf, cases, progress);
+            string? target = pr.GetValue(json);
+            if (JsonOutput.WantsTable(target))
+            {
+                var table = new Table().AddColumns("case", "MACs", "instructions", "instr/MAC", "CMSIS-NN", "target", "meets");
+                foreach (var r in results)
+                {
+                    table.AddRow(r.Case.Label, r.Case.Macs.ToString("N0", CultureInfo.InvariantCulture), r.Instructions.ToString("N0", CultureInfo.InvariantCulture),
+                        r.InstructionsPerMac.ToString("0.00", CultureInfo.InvariantCulture),
+                        r.Case.CmsisNn?.ToString("0.00", CultureInfo.InvariantCulture) ?? "",
+                        r.Case.Target?.ToString("0.00", CultureInfo.InvariantCulture) ?? "",
+                        r.MeetsTarget switch { true => "yes", false => "no", null => "" });
+                }
+                AnsiConsole.Write(table);
+            }
+            JsonOutput.Emit(target, new JsonObject
+            {
+                ["board"] = descriptor.Id,
+                ["commit"] = GitCommit(paths),
+                ["cases"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
+                {
+                    ["label"] = r.Case.Label,
+                    ["kernel"] = r.Case.Kernel.ToString(),
+                    ["shape"] = new JsonObject
+                    {
+                        ["h"] = r.Case.H, ["w"] = r.Case.W, ["cin"] = r.Case.Cin, ["cout"] = r.Case.Cout,
+                        ["kernel"] = r.Case.K, ["stride"] = r.Case.Stride, ["pad"] = r.Case.Pad, ["groups"] = r.Case.Groups,
+                    },
+                    ["macs"] = r.Case.Macs,
+                    ["instructions"] = r.Instructions,
+                    ["instructionsPerMac"] = Math.Round(r.InstructionsPerMac, 4),
+                    ["cmsisNn"] = r.Case.CmsisNn,
+                    ["target"] = r.Case.Target,
+                    ["meetsTarget"] = r.MeetsTarget,
+                }).ToArray()),
+            });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The checked-out commit, for stamping benchmark figures ("unknown" outside a git checkout).</summary>
+    internal static string GitCommit(RepoPaths paths)
+    {
+        var r = ProcessRunner.Run("git", ["rev-parse", "--short=12", "HEAD"], TimeSpan.FromSeconds(10), paths.Root);
+        return r.ExitCode == 0 ? r.StandardOutput.Trim() : "unknown";
     }
 
     private static Command Step()

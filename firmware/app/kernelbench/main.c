@@ -1,0 +1,145 @@
+/* Kernel benchmark: reads bench.cases (semihosting) and, for each case, fills its operands with
+ * pseudo-random values, runs the kernel once and reports the instructions it took.
+ *   bench.cases: u32 count, then per case 16 x i32:
+ *     kind, n, in_h, in_w, in_c, out_c, kernel, stride, pad, groups, (6 reserved)
+ *   kind: 1 conv s8 fwd, 2 fc s8 fwd (in_c -> out_c), 3 conv f32 fwd, 4 conv f32 dx, 5 conv f32 dW,
+ *         6 fc f32 fwd, 7 fc f32 dx, 8 fc f32 dW
+ * Output lines: "case_<i>_instructions: N". Instruction counts do not depend on the operand values
+ * beyond a few data-dependent clamps. */
+#include <string.h>
+
+#include "nt/kernels.h"
+#include "nt_board.h"
+
+#define FIELDS 16
+#define MAX_CASES 256
+
+static uint8_t work[NT_BOARD_LARGEST_BANK_BYTES] __attribute__((section(NT_BOARD_LARGEST_BANK_SECTION), aligned(16)));
+static int32_t cases[1 + MAX_CASES * FIELDS];
+static int32_t multiplier[4096];
+static int32_t shift[4096];
+
+static uint32_t rng_state = 0x12345678u;
+
+static uint32_t next_random(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+static void fill_s8(int8_t *p, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; ++i) {
+        p[i] = (int8_t)(next_random() & 0xFFu);
+    }
+}
+
+static void fill_f32(float *p, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; ++i) {
+        p[i] = (float)((int32_t)(next_random() & 0xFFFFu) - 32768) * (1.0f / 32768.0f);
+    }
+}
+
+static uint32_t align16(uint32_t v) { return (v + 15u) & ~15u; }
+
+/* Carves `bytes` from the work area; returns NULL when the bank is exhausted. */
+static void *take(uint32_t *used, uint32_t bytes)
+{
+    if (*used + bytes > sizeof work) {
+        return NULL;
+    }
+    void *p = work + *used;
+    *used = align16(*used + bytes);
+    return p;
+}
+
+static void report(int32_t index, const char *key, uint64_t value)
+{
+    nt_print("case_");
+    nt_print_u64((uint64_t)index);
+    nt_print("_");
+    nt_print(key);
+    nt_print(": ");
+    nt_print_u64(value);
+    nt_print("\n");
+}
+
+int main(void)
+{
+    nt_board_init();
+    const int32_t bytes = nt_host_file_read("bench.cases", cases, sizeof cases);
+    if (bytes < 4 || cases[0] < 0 || cases[0] > MAX_CASES || bytes < (int32_t)(4 + (uint32_t)cases[0] * FIELDS * 4)) {
+        nt_print("error: bench.cases is missing or malformed\n");
+        return 2;
+    }
+    for (int32_t i = 0; i < 4096; ++i) {
+        multiplier[i] = 1 << 30;
+        shift[i] = -7;
+    }
+    for (int32_t c = 0; c < cases[0]; ++c) {
+        const int32_t *f = &cases[1 + c * FIELDS];
+        nt_conv2d_params_t p = { f[1], f[2], f[3], f[4], 0, 0, f[5], f[6], f[7], f[8], f[9] };
+        p.out_h = (p.in_h + 2 * p.pad - p.kernel) / p.stride + 1;
+        p.out_w = (p.in_w + 2 * p.pad - p.kernel) / p.stride + 1;
+        const uint32_t in = (uint32_t)p.n * p.in_h * p.in_w * p.in_c;
+        const uint32_t out = (uint32_t)p.n * p.out_h * p.out_w * p.out_c;
+        const uint32_t wcount = (uint32_t)p.kernel * p.kernel * (p.in_c / p.groups) * p.out_c;
+        const nt_s8_quant_t q = { 1, -3, -128, 127, multiplier, shift };
+        uint32_t used = 0;
+        uint64_t t0 = 0;
+        uint64_t t1 = 0;
+        const int32_t kind = f[0];
+        if (kind == 1 || kind == 2) {
+            int8_t *x = take(&used, in);
+            int8_t *w = take(&used, wcount);
+            int32_t *b = take(&used, 4u * p.out_c);
+            int8_t *y = take(&used, out);
+            if (!x || !w || !b || !y || p.out_c > 4096) {
+                report(c, "error", 1);
+                continue;
+            }
+            fill_s8(x, in);
+            fill_s8(w, wcount);
+            memset(b, 0, 4u * p.out_c);
+            t0 = nt_counter_ticks();
+            if (kind == 1) {
+                nt_conv2d_s8_fwd(&p, &q, x, w, b, y);
+            } else {
+                nt_fc_s8_fwd(p.n, p.in_c, p.out_c, &q, x, w, b, y);
+            }
+            t1 = nt_counter_ticks();
+        } else if (kind >= 3 && kind <= 8) {
+            float *x = take(&used, 4u * in);
+            float *w = take(&used, 4u * wcount);
+            float *y = take(&used, 4u * out);
+            float *b = take(&used, 4u * p.out_c);
+            if (!x || !w || !y || !b) {
+                report(c, "error", 1);
+                continue;
+            }
+            fill_f32(x, in);
+            fill_f32(w, wcount);
+            fill_f32(y, out);
+            memset(b, 0, 4u * p.out_c);
+            t0 = nt_counter_ticks();
+            switch (kind) {
+            case 3: nt_conv2d_f32_fwd(&p, x, w, b, y); break;
+            case 4: nt_conv2d_f32_bwd_in(&p, y, w, x); break;
+            case 5: nt_conv2d_f32_bwd_w(&p, x, y, w, NULL); break;
+            case 6: nt_fc_f32_fwd(p.n, p.in_c, p.out_c, x, w, b, y); break;
+            case 7: nt_fc_f32_bwd_in(p.n, p.in_c, p.out_c, y, w, x); break;
+            default: nt_fc_f32_bwd_w(p.n, p.in_c, p.out_c, x, y, w, NULL); break;
+            }
+            t1 = nt_counter_ticks();
+        } else {
+            report(c, "error", 2);
+            continue;
+        }
+        report(c, "instructions", nt_counter_ticks_to_instructions(t1 - t0));
+    }
+    nt_print("result: ok\n");
+    return 0;
+}
