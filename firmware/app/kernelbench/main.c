@@ -1,11 +1,13 @@
-/* Kernel benchmark: reads bench.cases (semihosting) and, for each case, fills its operands with
+/* Kernel benchmark (and, built as kernelcheck, the optimized-vs-reference check): reads bench.cases (semihosting) and, for each case, fills its operands with
  * pseudo-random values, runs the kernel once and reports the instructions it took.
  *   bench.cases: u32 count, then per case 16 x i32:
  *     kind, n, in_h, in_w, in_c, out_c, kernel, stride, pad, groups, (6 reserved)
  *   kind: 1 conv s8 fwd, 2 fc s8 fwd (in_c -> out_c), 3 conv f32 fwd, 4 conv f32 dx, 5 conv f32 dW,
  *         6 fc f32 fwd, 7 fc f32 dx, 8 fc f32 dW
  * Output lines: "case_<i>_instructions: N". Instruction counts do not depend on the operand values
- * beyond a few data-dependent clamps. */
+ * beyond a few data-dependent clamps. Built with NT_KERNELCHECK, the int8 cases also draw random
+ * quantization parameters, run the reference kernel (nt_engine_ref) on the same operands and report
+ * "case_<i>_mismatches: N", the output bytes that differ. */
 #include <string.h>
 
 #include "nt/kernels.h"
@@ -43,6 +45,26 @@ static void fill_f32(float *p, uint32_t count)
         p[i] = (float)((int32_t)(next_random() & 0xFFFFu) - 32768) * (1.0f / 32768.0f);
     }
 }
+
+#ifdef NT_KERNELCHECK
+void nt_ref_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
+                          const int32_t *b, int8_t *y);
+void nt_ref_fc_s8_fwd(int32_t n, int32_t in, int32_t out, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
+                      const int32_t *b, int8_t *y);
+
+/* Requantization parameters spanning the realistic range: multipliers in [2^30, 2^31), shifts -12..-4. */
+static void random_quant(nt_s8_quant_t *q, int32_t channels)
+{
+    for (int32_t i = 0; i < channels; ++i) {
+        multiplier[i] = (int32_t)((1u << 30) | (next_random() & 0x3FFFFFFFu));
+        shift[i] = -4 - (int32_t)(next_random() % 9u);
+    }
+    q->input_offset = (int32_t)(next_random() % 256u) - 127;
+    q->output_offset = (int32_t)(next_random() % 256u) - 128;
+    q->act_min = (next_random() & 1u) ? -128 : q->output_offset;
+    q->act_max = 127;
+}
+#endif
 
 static uint32_t align16(uint32_t v) { return (v + 15u) & ~15u; }
 
@@ -88,7 +110,7 @@ int main(void)
         const uint32_t in = (uint32_t)p.n * p.in_h * p.in_w * p.in_c;
         const uint32_t out = (uint32_t)p.n * p.out_h * p.out_w * p.out_c;
         const uint32_t wcount = (uint32_t)p.kernel * p.kernel * (p.in_c / p.groups) * p.out_c;
-        const nt_s8_quant_t q = { 1, -3, -128, 127, multiplier, shift };
+        nt_s8_quant_t q = { 1, -3, -128, 127, multiplier, shift };
         uint32_t used = 0;
         uint64_t t0 = 0;
         uint64_t t1 = 0;
@@ -105,6 +127,12 @@ int main(void)
             fill_s8(x, in);
             fill_s8(w, wcount);
             memset(b, 0, 4u * p.out_c);
+#ifdef NT_KERNELCHECK
+            random_quant(&q, p.out_c);
+            for (int32_t i = 0; i < p.out_c; ++i) {
+                b[i] = (int32_t)(next_random() % 40001u) - 20000;
+            }
+#endif
             t0 = nt_counter_ticks();
             if (kind == 1) {
                 nt_conv2d_s8_fwd(&p, &q, x, w, b, y);
@@ -112,6 +140,23 @@ int main(void)
                 nt_fc_s8_fwd(p.n, p.in_c, p.out_c, &q, x, w, b, y);
             }
             t1 = nt_counter_ticks();
+#ifdef NT_KERNELCHECK
+            int8_t *expected = take(&used, out);
+            if (!expected) {
+                report(c, "error", 1);
+                continue;
+            }
+            if (kind == 1) {
+                nt_ref_conv2d_s8_fwd(&p, &q, x, w, b, expected);
+            } else {
+                nt_ref_fc_s8_fwd(p.n, p.in_c, p.out_c, &q, x, w, b, expected);
+            }
+            uint32_t mismatches = 0;
+            for (uint32_t i = 0; i < out; ++i) {
+                mismatches += y[i] != expected[i] ? 1u : 0u;
+            }
+            report(c, "mismatches", mismatches);
+#endif
         } else if (kind >= 3 && kind <= 8) {
             float *x = take(&used, 4u * in);
             float *w = take(&used, 4u * wcount);

@@ -35,8 +35,8 @@ public sealed record BenchCase(string Label, BenchKernel Kernel, int H, int W, i
         : (long)OutH * OutW * Cout * K * K * (Cin / Groups);
 }
 
-/// <summary>A measured case.</summary>
-public sealed record BenchResult(BenchCase Case, long Instructions)
+/// <summary>A measured case; <paramref name="Mismatches"/> is reported by the kernelcheck firmware only.</summary>
+public sealed record BenchResult(BenchCase Case, long Instructions, long? Mismatches = null)
 {
     public double InstructionsPerMac => (double)Instructions / Case.Macs;
 
@@ -85,7 +85,10 @@ public static class KernelBench
         }
     }
 
-    /// <summary>Runs the cases (in chunks the firmware accepts) and returns their instruction counts.</summary>
+    /// <summary>
+    /// Runs the cases (in chunks the firmware accepts) with the kernelbench firmware, or with kernelcheck to also
+    /// compare each optimized int8 kernel with the reference on the board, and returns the results.
+    /// </summary>
     public static IReadOnlyList<BenchResult> Run(BoardDescriptor board, string elf, IReadOnlyList<BenchCase> cases, IProgressSink? progress = null)
     {
         ArgumentNullException.ThrowIfNull(board);
@@ -119,7 +122,8 @@ public static class KernelBench
                     {
                         throw new NanoTrainException(ErrorKind.BadInput, $"kernelbench on {board.Id}: case '{chunk[i].Label}' does not fit the board's largest bank");
                     }
-                    results.Add(new BenchResult(chunk[i], run.Number($"case_{i}_instructions")));
+                    long? mismatches = run.Facts.ContainsKey($"case_{i}_mismatches") ? run.Number($"case_{i}_mismatches") : null;
+                    results.Add(new BenchResult(chunk[i], run.Number($"case_{i}_instructions"), mismatches));
                 }
                 progress?.Progress("kernel cases", results.Count, cases.Count);
             }

@@ -1,0 +1,32 @@
+using NanoTrain.Core.Bench;
+using NanoTrain.Core.Boards;
+using NanoTrain.Core.Build;
+using NanoTrain.Core.Common;
+using NanoTrain.Core.Model;
+
+namespace NanoTrain.Core.Tests.Emulation;
+
+/// <summary>On the boards, every optimized int8 kernel equals the reference kernel bit for bit.</summary>
+public class KernelCheckTests
+{
+    // The anchor shapes need more than the 128K bank of the stm32f405; it checks the smaller cases.
+    [Theory]
+    [InlineData("openmv-h7", true)]
+    [InlineData("stm32f405", false)]
+    public void OptimizedInt8KernelsEqualTheReferenceOnTheBoard(string id, bool anchors)
+    {
+        var paths = RepoPaths.Locate();
+        var board = BoardCatalog.FromRepo(paths).Get(id);
+        string elf = new FirmwareBuilder(paths).Build(board, "kernelcheck");
+        var cases = KernelBench.Anchors.Where(c => anchors && c.Kernel is BenchKernel.ConvS8 or BenchKernel.FcS8).ToList();
+        cases.AddRange(KernelBench.LayerShapes(ZooModel.FromZoo(paths, "mbv2-w0.35").Build(16)));
+        // Odd pixel counts, channel counts that are not multiples of 2 or 4, and FC tails.
+        cases.Add(new BenchCase("odd 1x1", BenchKernel.ConvS8, 3, 5, 7, 5, 1, 1, 0, 1));
+        cases.Add(new BenchCase("1x1 cin 6", BenchKernel.ConvS8, 4, 4, 6, 3, 1, 1, 0, 1));
+        cases.Add(new BenchCase("fc 13->7", BenchKernel.FcS8, 1, 1, 13, 7, 1, 1, 0, 1));
+        cases.Add(new BenchCase("fc 3->1", BenchKernel.FcS8, 1, 1, 3, 1, 1, 1, 0, 1));
+        var results = KernelBench.Run(board, elf, cases);
+        Assert.Equal(cases.Count, results.Count);
+        Assert.All(results, r => Assert.True(r.Mismatches == 0, $"{id} {r.Case.Label}: {r.Mismatches} output bytes differ from the reference"));
+    }
+}
