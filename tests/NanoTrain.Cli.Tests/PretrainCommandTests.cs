@@ -19,6 +19,11 @@ public class PretrainCommandTests
             var result = JsonDocument.Parse(train.StandardOutput).RootElement;
             double accuracy = result.GetProperty("testTop1").GetDouble();
             Assert.InRange(accuracy, 0.2, 1.0); // twice chance (0.1) after 2,560 images
+            // The run is deterministic: the same command writes the same bytes.
+            string again = Path.Combine(dir, "again.ntck");
+            Assert.Equal(0, CliProcess.Run("pretrain", "--model", "mcunet-tiny", "--resolution", "16", "--epochs", "1", "--limit", "2560", "--out", again).ExitCode);
+            Assert.Equal(File.ReadAllBytes(ck), File.ReadAllBytes(again));
+
             var checkpoint = Checkpoint.Load(ck);
             Assert.Equal("mcunet-tiny", checkpoint.Model);
             Assert.Equal(16, checkpoint.Resolution);
