@@ -21,8 +21,10 @@ public class BenchCommandTests
         Assert.True(backward > forward);
         // The phases are measured back to back, so they add up to the step within the counter's resolution per read.
         Assert.InRange(step - (forward + loss + backward + update), -160, 160);
-        Assert.Equal(json.GetProperty("hostLoss").GetSingle(), json.GetProperty("boardLoss").GetSingle(), 1e-6f);
-        Assert.True(json.GetProperty("maxWeightDifference").GetSingle() <= 1e-6f);
+        // The boards' fp32 kernels use fused multiply-add: the step agrees with the host within rounding.
+        float hostLoss = json.GetProperty("hostLoss").GetSingle();
+        Assert.True(Math.Abs(json.GetProperty("boardLoss").GetSingle() - hostLoss) <= 1e-4f * hostLoss);
+        Assert.True(json.GetProperty("maxWeightDifference").GetSingle() <= 1e-5f);
     }
 
     [Fact]

@@ -9,8 +9,10 @@ namespace NanoTrain.Native.Tests;
 
 /// <summary>
 /// A training step through the executor on an emulated board equals the host engine's step on the same plan and
-/// sample. Both run the same C with -ffp-contract=off, so everything but expf/logf (newlib vs glibc) is the same
-/// IEEE arithmetic: the loss must agree within 1e-6 relative and every updated weight within 1e-6 absolute.
+/// sample, within stated tolerances: the boards' optimized fp32 kernels use fused multiply-add (and expf/logf
+/// come from another C library), so the loss must agree within 1e-4 relative and every updated weight within
+/// 1e-6 plus 1% of its update (new − initial). Measured for mbv2-w0.35 from its checkpoint: weights differ by
+/// 1.2e-7 at most; updates by 2.6e-5 relative at the 99th percentile.
 /// </summary>
 public class DeviceStepTests
 {
@@ -25,14 +27,15 @@ public class DeviceStepTests
         var device = DeviceStep.OnBoard(board, elf, plan, input, labels, TimeSpan.FromMinutes(5));
         var host = DeviceStep.OnHost(plan, input, labels);
 
-        Assert.True(Math.Abs(device.Loss - host.Loss) <= 1e-6 * Math.Abs(host.Loss), $"loss: board {device.Loss:R}, host {host.Loss:R}");
+        Assert.True(Math.Abs(device.Loss - host.Loss) <= 1e-4 * Math.Abs(host.Loss), $"loss: board {device.Loss:R}, host {host.Loss:R}");
         Assert.Equal(host.Parameters.Length, device.Parameters.Length);
         int changed = 0;
         var initial = PlanInitialState(plan);
         for (int i = 0; i < host.Parameters.Length; i++)
         {
-            Assert.True(Math.Abs(device.Parameters[i] - host.Parameters[i]) <= 1e-6f,
-                $"parameter word {i}: board {device.Parameters[i]:R}, host {host.Parameters[i]:R}");
+            double update = Math.Abs(host.Parameters[i] - (double)initial[i]);
+            Assert.True(Math.Abs(device.Parameters[i] - (double)host.Parameters[i]) <= 1e-6 + (1e-2 * update),
+                $"parameter word {i}: board {device.Parameters[i]:R}, host {host.Parameters[i]:R}, update {update:G3}");
             changed += host.Parameters[i] != initial[i] ? 1 : 0;
         }
         // Not every weight moves (channels dead under ReLU6 for this one sample, updates below fp32 resolution).

@@ -52,6 +52,22 @@ void nt_ref_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, c
 void nt_ref_fc_s8_fwd(int32_t n, int32_t in, int32_t out, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
                       const int32_t *b, int8_t *y);
 
+void nt_ref_conv2d_f32_fwd(const nt_conv2d_params_t *p, const float *x, const float *w, const float *b, float *y);
+void nt_ref_conv2d_f32_bwd_in(const nt_conv2d_params_t *p, const float *dy, const float *w, float *dx);
+void nt_ref_conv2d_f32_bwd_w(const nt_conv2d_params_t *p, const float *x, const float *dy, float *dw, float *db);
+
+/* fp32 variants may use fused multiply-add: an element differs when |a - b| > 1e-4 * max(1, |b|). */
+static uint32_t f32_mismatches(const float *a, const float *b, uint32_t count)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+        const float mag = b[i] < 0.0f ? -b[i] : b[i];
+        const float d = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+        n += d > 1e-4f * (mag > 1.0f ? mag : 1.0f) ? 1u : 0u;
+    }
+    return n;
+}
+
 /* Requantization parameters spanning the realistic range: multipliers in [2^30, 2^31), shifts -12..-4. */
 static void random_quant(nt_s8_quant_t *q, int32_t channels)
 {
@@ -169,7 +185,21 @@ int main(void)
             fill_f32(x, in);
             fill_f32(w, wcount);
             fill_f32(y, out);
-            memset(b, 0, 4u * p.out_c);
+            fill_f32(b, (uint32_t)p.out_c);
+#ifdef NT_KERNELCHECK
+            /* The kernel's outputs (y for the forward, x for dx, w for dW) are accumulated into for the
+             * gradients, so the reference starts from a copy of the same values. */
+            float *expected = NULL;
+            uint32_t expected_count = kind == 3 ? out : kind == 4 ? in : wcount;
+            if (kind >= 3 && kind <= 5) {
+                expected = take(&used, 4u * expected_count);
+                if (!expected) {
+                    report(c, "error", 1);
+                    continue;
+                }
+                memcpy(expected, kind == 3 ? y : kind == 4 ? x : w, 4u * expected_count);
+            }
+#endif
             t0 = nt_counter_ticks();
             switch (kind) {
             case 3: nt_conv2d_f32_fwd(&p, x, w, b, y); break;
@@ -180,6 +210,22 @@ int main(void)
             default: nt_fc_f32_bwd_w(p.n, p.in_c, p.out_c, x, y, w, NULL); break;
             }
             t1 = nt_counter_ticks();
+#ifdef NT_KERNELCHECK
+            if (expected) {
+                const float *got = kind == 3 ? y : kind == 4 ? x : w;
+                switch (kind) {
+                case 3: nt_ref_conv2d_f32_fwd(&p, x, w, b, expected); break;
+                case 4: nt_ref_conv2d_f32_bwd_in(&p, y, w, expected); break;
+                default: {
+                    /* w now holds the optimized result; the reference accumulates the same gradient into its copy
+                     * of the original weights, taken before the run. */
+                    nt_ref_conv2d_f32_bwd_w(&p, x, y, expected, NULL);
+                    break;
+                }
+                }
+                report(c, "mismatches", f32_mismatches(got, expected, expected_count));
+            }
+#endif
         } else {
             report(c, "error", 2);
             continue;

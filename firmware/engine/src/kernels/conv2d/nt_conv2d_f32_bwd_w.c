@@ -1,53 +1,7 @@
 #include "nt/kernels.h"
+#include "nt_conv2d_f32_generic.h"
 
 void nt_conv2d_f32_bwd_w(const nt_conv2d_params_t *p, const float *x, const float *dy, float *dw, float *db)
 {
-    const int32_t cin_g = p->in_c / p->groups;
-    const int32_t cout_g = p->out_c / p->groups;
-    const int32_t depthwise = cin_g == 1 && cout_g == 1;
-    for (int32_t n = 0; n < p->n; ++n) {
-        for (int32_t oh = 0; oh < p->out_h; ++oh) {
-            for (int32_t ow = 0; ow < p->out_w; ++ow) {
-                const float *dyrow = dy + (((size_t)n * p->out_h + oh) * p->out_w + ow) * p->out_c;
-                if (db) {
-                    for (int32_t co = 0; co < p->out_c; ++co) {
-                        db[co] += dyrow[co];
-                    }
-                }
-                if (!dw) {
-                    continue;
-                }
-                for (int32_t kh = 0; kh < p->kernel; ++kh) {
-                    const int32_t ih = oh * p->stride - p->pad + kh;
-                    if (ih < 0 || ih >= p->in_h) {
-                        continue;
-                    }
-                    for (int32_t kw = 0; kw < p->kernel; ++kw) {
-                        const int32_t iw = ow * p->stride - p->pad + kw;
-                        if (iw < 0 || iw >= p->in_w) {
-                            continue;
-                        }
-                        const float *xrow = x + (((size_t)n * p->in_h + ih) * p->in_w + iw) * p->in_c;
-                        float *dwk = dw + ((size_t)kh * p->kernel + kw) * cin_g * p->out_c;
-                        if (depthwise) {
-                            for (int32_t c = 0; c < p->out_c; ++c) {
-                                dwk[c] += xrow[c] * dyrow[c];
-                            }
-                            continue;
-                        }
-                        for (int32_t g = 0; g < p->groups; ++g) {
-                            const float *dyg = dyrow + (size_t)g * cout_g;
-                            for (int32_t ci = 0; ci < cin_g; ++ci) {
-                                const float xv = xrow[g * cin_g + ci];
-                                float *dwrow = dwk + (size_t)ci * p->out_c + (size_t)g * cout_g;
-                                for (int32_t co = 0; co < cout_g; ++co) {
-                                    dwrow[co] += xv * dyg[co];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    nt_conv2d_f32_bwd_w_generic(p, x, dy, dw, db);
 }

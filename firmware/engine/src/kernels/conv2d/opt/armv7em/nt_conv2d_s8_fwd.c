@@ -30,7 +30,7 @@ static inline int16x2_t odd_bytes_plus(int16x2_t offset, uint32_t v)
     return r;
 }
 
-static void conv_1x1(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w, const int32_t *b, int8_t *y)
+__attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w, const int32_t *b, int8_t *y)
 {
     const int32_t cin = p->in_c;
     const int32_t cout = p->out_c;
