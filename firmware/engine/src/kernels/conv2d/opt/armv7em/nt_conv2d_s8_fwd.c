@@ -1,6 +1,8 @@
 /* int8 conv for ARMv7E-M (Cortex-M4/M7) with the DSP extension: 1x1 convolutions as dot products over
  * channels with SMLAD (two multiply-accumulates per instruction), two pixels by two output channels at a
- * time; other shapes use the plain loop. Equal to the reference bit for bit (exact int32 sums). */
+ * time; depthwise convolutions four channels at a time with 32-bit loads and SMLABB/SMLATT, taps clipped
+ * to the image once per output pixel; other shapes use the plain loop. Equal to the reference bit for bit
+ * (exact int32 sums). */
 #include <arm_acle.h>
 #include <string.h>
 
@@ -30,8 +32,11 @@ static inline int16x2_t odd_bytes_plus(int16x2_t offset, uint32_t v)
     return r;
 }
 
-__attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w, const int32_t *b, int8_t *y)
+__attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w, const int32_t *b, int8_t *y)
 {
+    /* A local copy: the int8 stores below could alias *quant, which would force reloads of every field. */
+    const nt_s8_quant_t local = *quant;
+    const nt_s8_quant_t *q = &local;
     const int32_t cin = p->in_c;
     const int32_t cout = p->out_c;
     const int32_t pixels = p->n * p->in_h * p->in_w;
@@ -112,11 +117,79 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
     }
 }
 
+/* Depthwise: weights [kh][kw][c]; out_c == in_c == groups. */
+__attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
+                                                const int32_t *b, int8_t *y)
+{
+    const nt_s8_quant_t local = *quant; /* see conv_1x1 */
+    const nt_s8_quant_t *q = &local;
+    const int32_t c_all = p->in_c;
+    const int32_t k = p->kernel;
+    const int32_t off = q->input_offset;
+    const int16x2_t off2 = (int16x2_t)(((uint32_t)(uint16_t)off << 16) | (uint16_t)off);
+    for (int32_t n = 0; n < p->n; ++n) {
+        const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * c_all;
+        for (int32_t oh = 0; oh < p->out_h; ++oh) {
+            const int32_t ih0 = oh * p->stride - p->pad;
+            const int32_t kh0 = ih0 < 0 ? -ih0 : 0;
+            const int32_t kh1 = ih0 + k > p->in_h ? p->in_h - ih0 : k;
+            for (int32_t ow = 0; ow < p->out_w; ++ow) {
+                const int32_t iw0 = ow * p->stride - p->pad;
+                const int32_t kw0 = iw0 < 0 ? -iw0 : 0;
+                const int32_t kw1 = iw0 + k > p->in_w ? p->in_w - iw0 : k;
+                int8_t *yrow = y + (((size_t)n * p->out_h + oh) * p->out_w + ow) * c_all;
+                int32_t c = 0;
+                for (; c + 3 < c_all; c += 4) {
+                    int32_t a0 = b ? b[c] : 0;
+                    int32_t a1 = b ? b[c + 1] : 0;
+                    int32_t a2 = b ? b[c + 2] : 0;
+                    int32_t a3 = b ? b[c + 3] : 0;
+                    for (int32_t kh = kh0; kh < kh1; ++kh) {
+                        const int8_t *xp = xn + ((size_t)(ih0 + kh) * p->in_w + (iw0 + kw0)) * c_all + c;
+                        const int8_t *wp = w + ((size_t)kh * k + kw0) * c_all + c;
+                        for (int32_t kw = kw0; kw < kw1; ++kw) {
+                            const uint32_t xv = load4(xp);
+                            const uint32_t wv = load4(wp);
+                            const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv); /* channels c, c+2 */
+                            const int16x2_t xo = odd_bytes_plus(off2, xv);       /* channels c+1, c+3 */
+                            const int16x2_t we = __sxtb16((int8x4_t)wv);
+                            const int16x2_t wo = odd_bytes(wv);
+                            a0 = __smlabb(xe, we, a0);
+                            a2 = __smlatt(xe, we, a2);
+                            a1 = __smlabb(xo, wo, a1);
+                            a3 = __smlatt(xo, wo, a3);
+                            xp += c_all;
+                            wp += c_all;
+                        }
+                    }
+                    yrow[c] = nt_s8_finish(q, a0, c);
+                    yrow[c + 1] = nt_s8_finish(q, a1, c + 1);
+                    yrow[c + 2] = nt_s8_finish(q, a2, c + 2);
+                    yrow[c + 3] = nt_s8_finish(q, a3, c + 3);
+                }
+                for (; c < c_all; ++c) {
+                    int32_t a = b ? b[c] : 0;
+                    for (int32_t kh = kh0; kh < kh1; ++kh) {
+                        for (int32_t kw = kw0; kw < kw1; ++kw) {
+                            a += (xn[((size_t)(ih0 + kh) * p->in_w + (iw0 + kw)) * c_all + c] + off) * w[((size_t)kh * k + kw) * c_all + c];
+                        }
+                    }
+                    yrow[c] = nt_s8_finish(q, a, c);
+                }
+            }
+        }
+    }
+}
+
 void nt_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
                       const int32_t *b, int8_t *y)
 {
     if (p->kernel == 1 && p->stride == 1 && p->pad == 0 && p->groups == 1) {
         conv_1x1(p, q, x, w, b, y);
+        return;
+    }
+    if (p->groups == p->in_c && p->groups == p->out_c && p->groups > 1) {
+        depthwise(p, q, x, w, b, y);
         return;
     }
     nt_conv2d_s8_generic(p, q, x, w, b, y);

@@ -35,9 +35,12 @@ static inline int8_t finish(const nt_s8_quant_t *q, int32_t acc, int32_t o)
     return (int8_t)v;
 }
 
-void nt_fc_s8_fwd(int32_t n, int32_t in, int32_t out, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
+void nt_fc_s8_fwd(int32_t n, int32_t in, int32_t out, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
                   const int32_t *b, int8_t *y)
 {
+    /* A local copy: the int8 stores below could alias *quant, which would force reloads of every field. */
+    const nt_s8_quant_t local = *quant;
+    const nt_s8_quant_t *q = &local;
     const int32_t off = q->input_offset;
     const int16x2_t off2 = (int16x2_t)(((uint32_t)(uint16_t)off << 16) | (uint16_t)off);
     for (int32_t s = 0; s < n; ++s) {
