@@ -7,7 +7,17 @@
 #include <string.h>
 
 #include "nt/kernels.h"
+#include "../../../nt_s8_requantize_fast.h"
 #include "../../nt_conv2d_s8_generic.h"
+
+/* nt_s8_finish with the cheaper, equal requantization. */
+static inline int8_t finish(const nt_s8_quant_t *q, int32_t acc, int32_t co)
+{
+    int32_t v = nt_requantize_fast(acc, q->multiplier[co], q->shift[co]) + q->output_offset;
+    v = v < q->act_min ? q->act_min : v;
+    v = v > q->act_max ? q->act_max : v;
+    return (int8_t)v;
+}
 
 static inline uint32_t load4(const int8_t *p)
 {
@@ -87,10 +97,10 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
                 a10 += v1 * w0[ci];
                 a11 += v1 * w1[ci];
             }
-            y0[co] = nt_s8_finish(q, a00, co);
-            y0[co + 1] = nt_s8_finish(q, a01, co + 1);
-            y1[co] = nt_s8_finish(q, a10, co);
-            y1[co + 1] = nt_s8_finish(q, a11, co + 1);
+            y0[co] = finish(q, a00, co);
+            y0[co + 1] = finish(q, a01, co + 1);
+            y1[co] = finish(q, a10, co);
+            y1[co + 1] = finish(q, a11, co + 1);
         }
         for (; co < cout; ++co) {
             const int8_t *w0 = w + (size_t)co * cin;
@@ -100,8 +110,8 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
                 a0 += (x0[ci] + off) * w0[ci];
                 a1 += (x1[ci] + off) * w0[ci];
             }
-            y0[co] = nt_s8_finish(q, a0, co);
-            y1[co] = nt_s8_finish(q, a1, co);
+            y0[co] = finish(q, a0, co);
+            y1[co] = finish(q, a1, co);
         }
     }
     for (; px < pixels; ++px) {
@@ -112,12 +122,13 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
             for (int32_t ci = 0; ci < cin; ++ci) {
                 a += (x0[ci] + off) * w0[ci];
             }
-            y[(size_t)px * cout + co] = nt_s8_finish(q, a, co);
+            y[(size_t)px * cout + co] = finish(q, a, co);
         }
     }
 }
 
-/* Depthwise: weights [kh][kw][c]; out_c == in_c == groups. */
+/* Depthwise: weights [kh][kw][c]; out_c == in_c == groups. The taps inside the image are listed once per
+ * output pixel (byte offsets into the input and the weights), so the channel loop runs over a flat list. */
 __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
                                                 const int32_t *b, int8_t *y)
 {
@@ -127,16 +138,30 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
     const int32_t k = p->kernel;
     const int32_t off = q->input_offset;
     const int16x2_t off2 = (int16x2_t)(((uint32_t)(uint16_t)off << 16) | (uint16_t)off);
+    int32_t x_taps[49];
+    int32_t w_taps[49];
     for (int32_t n = 0; n < p->n; ++n) {
         const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * c_all;
         for (int32_t oh = 0; oh < p->out_h; ++oh) {
             const int32_t ih0 = oh * p->stride - p->pad;
-            const int32_t kh0 = ih0 < 0 ? -ih0 : 0;
-            const int32_t kh1 = ih0 + k > p->in_h ? p->in_h - ih0 : k;
             for (int32_t ow = 0; ow < p->out_w; ++ow) {
                 const int32_t iw0 = ow * p->stride - p->pad;
-                const int32_t kw0 = iw0 < 0 ? -iw0 : 0;
-                const int32_t kw1 = iw0 + k > p->in_w ? p->in_w - iw0 : k;
+                int32_t taps = 0;
+                for (int32_t kh = 0; kh < k; ++kh) {
+                    const int32_t ih = ih0 + kh;
+                    if (ih < 0 || ih >= p->in_h) {
+                        continue;
+                    }
+                    for (int32_t kw = 0; kw < k; ++kw) {
+                        const int32_t iw = iw0 + kw;
+                        if (iw < 0 || iw >= p->in_w) {
+                            continue;
+                        }
+                        x_taps[taps] = (ih * p->in_w + iw) * c_all;
+                        w_taps[taps] = (kh * k + kw) * c_all;
+                        ++taps;
+                    }
+                }
                 int8_t *yrow = y + (((size_t)n * p->out_h + oh) * p->out_w + ow) * c_all;
                 int32_t c = 0;
                 for (; c + 3 < c_all; c += 4) {
@@ -144,37 +169,31 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
                     int32_t a1 = b ? b[c + 1] : 0;
                     int32_t a2 = b ? b[c + 2] : 0;
                     int32_t a3 = b ? b[c + 3] : 0;
-                    for (int32_t kh = kh0; kh < kh1; ++kh) {
-                        const int8_t *xp = xn + ((size_t)(ih0 + kh) * p->in_w + (iw0 + kw0)) * c_all + c;
-                        const int8_t *wp = w + ((size_t)kh * k + kw0) * c_all + c;
-                        for (int32_t kw = kw0; kw < kw1; ++kw) {
-                            const uint32_t xv = load4(xp);
-                            const uint32_t wv = load4(wp);
-                            const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv); /* channels c, c+2 */
-                            const int16x2_t xo = odd_bytes_plus(off2, xv);       /* channels c+1, c+3 */
-                            const int16x2_t we = __sxtb16((int8x4_t)wv);
-                            const int16x2_t wo = odd_bytes(wv);
-                            a0 = __smlabb(xe, we, a0);
-                            a2 = __smlatt(xe, we, a2);
-                            a1 = __smlabb(xo, wo, a1);
-                            a3 = __smlatt(xo, wo, a3);
-                            xp += c_all;
-                            wp += c_all;
-                        }
+                    const int8_t *xc = xn + c;
+                    const int8_t *wc = w + c;
+                    for (int32_t t = 0; t < taps; ++t) {
+                        const uint32_t xv = load4(xc + x_taps[t]);
+                        const uint32_t wv = load4(wc + w_taps[t]);
+                        const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv); /* channels c, c+2 */
+                        const int16x2_t xo = odd_bytes_plus(off2, xv);       /* channels c+1, c+3 */
+                        const int16x2_t we = __sxtb16((int8x4_t)wv);
+                        const int16x2_t wo = odd_bytes(wv);
+                        a0 = __smlabb(xe, we, a0);
+                        a2 = __smlatt(xe, we, a2);
+                        a1 = __smlabb(xo, wo, a1);
+                        a3 = __smlatt(xo, wo, a3);
                     }
-                    yrow[c] = nt_s8_finish(q, a0, c);
-                    yrow[c + 1] = nt_s8_finish(q, a1, c + 1);
-                    yrow[c + 2] = nt_s8_finish(q, a2, c + 2);
-                    yrow[c + 3] = nt_s8_finish(q, a3, c + 3);
+                    yrow[c] = finish(q, a0, c);
+                    yrow[c + 1] = finish(q, a1, c + 1);
+                    yrow[c + 2] = finish(q, a2, c + 2);
+                    yrow[c + 3] = finish(q, a3, c + 3);
                 }
                 for (; c < c_all; ++c) {
                     int32_t a = b ? b[c] : 0;
-                    for (int32_t kh = kh0; kh < kh1; ++kh) {
-                        for (int32_t kw = kw0; kw < kw1; ++kw) {
-                            a += (xn[((size_t)(ih0 + kh) * p->in_w + (iw0 + kw)) * c_all + c] + off) * w[((size_t)kh * k + kw) * c_all + c];
-                        }
+                    for (int32_t t = 0; t < taps; ++t) {
+                        a += (xn[x_taps[t] + c] + off) * w[w_taps[t] + c];
                     }
-                    yrow[c] = nt_s8_finish(q, a, c);
+                    yrow[c] = finish(q, a, c);
                 }
             }
         }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "nt/kernels.h"
-#include "nt/quant.h"
+#include "../../../nt_s8_requantize_fast.h"
 
 static inline uint32_t load4(const int8_t *p)
 {
@@ -29,7 +29,7 @@ static inline int16x2_t odd_bytes_plus(int16x2_t offset, uint32_t v)
 
 static inline int8_t finish(const nt_s8_quant_t *q, int32_t acc, int32_t o)
 {
-    int32_t v = nt_requantize(acc, q->multiplier[o], q->shift[o]) + q->output_offset;
+    int32_t v = nt_requantize_fast(acc, q->multiplier[o], q->shift[o]) + q->output_offset;
     v = v < q->act_min ? q->act_min : v;
     v = v > q->act_max ? q->act_max : v;
     return (int8_t)v;

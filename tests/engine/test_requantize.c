@@ -1,0 +1,41 @@
+/* nt_requantize_fast (the optimized kernels' requantization) equals TFLite's formulation in nt/quant.h
+ * for every multiplier the quantizer produces, on edge and random accumulators. */
+#include <stdint.h>
+
+#include "../../firmware/engine/src/kernels/nt_s8_requantize_fast.h"
+#include "nt/quant.h"
+#include "nt_test.h"
+
+static uint64_t state = 0x9E3779B97F4A7C15ull;
+
+static uint32_t next(void)
+{
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return (uint32_t)(state >> 16);
+}
+
+int main(void)
+{
+    const int32_t edges[] = { 0, 1, -1, 2, -2, 127, -128, 1 << 20, -(1 << 20), INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1 };
+    for (int trial = 0; trial < 2000000; ++trial) {
+        const int32_t multiplier = trial % 97 == 0 ? 0 : (int32_t)((1u << 30) | (next() & 0x3FFFFFFFu));
+        int32_t shift = -(int32_t)(next() % 32u);
+        if (trial % 11 == 0) {
+            shift = (int32_t)(next() % 8u); /* left shifts, as the add kernel's rescaling uses */
+        }
+        int32_t acc;
+        if (trial % 5 == 0) {
+            acc = edges[next() % (sizeof edges / sizeof edges[0])];
+        } else {
+            acc = (int32_t)next();
+            acc >>= (int32_t)(next() % 31u);
+        }
+        if (shift > 0) {
+            acc >>= shift; /* keep acc << shift inside int32, as real accumulators are */
+        }
+        NT_CHECK_EQ_U((uint32_t)nt_requantize(acc, multiplier, shift), (uint32_t)nt_requantize_fast(acc, multiplier, shift));
+    }
+    return 0;
+}
