@@ -39,7 +39,10 @@ int main(void)
     nt_board_init();
     const int32_t plan_bytes = nt_host_file_read("plan.ntplan", work, sizeof work);
     if (plan_bytes < 0) {
-        return fail("cannot read plan.ntplan", NT_ERR_TRUNCATED, 0);
+        nt_print("error: cannot read plan.ntplan: missing, or larger than the board's largest bank (");
+        nt_print_u64(sizeof work);
+        nt_print(" bytes)\n");
+        return 2;
     }
     nt_plan_error_t err;
     nt_status st = nt_plan_load(&plan, work, (size_t)plan_bytes, &err);
