@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "nt/kernels.h"
+
 static inline int32_t nt_requantize_fast(int32_t acc, int32_t multiplier, int32_t shift)
 {
     const int32_t left = shift > 0 ? shift : 0;
@@ -20,6 +22,15 @@ static inline int32_t nt_requantize_fast(int32_t acc, int32_t multiplier, int32_
     const int32_t mask = (int32_t)((1ll << right) - 1);
     const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
     return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+/* Requantize, add the output zero point and clamp: one int8 output of a kernel using nt_s8_quant_t. */
+static inline int8_t nt_s8_finish_fast(const nt_s8_quant_t *q, int32_t acc, int32_t channel)
+{
+    int32_t v = nt_requantize_fast(acc, q->multiplier[channel], q->shift[channel]) + q->output_offset;
+    v = v < q->act_min ? q->act_min : v;
+    v = v > q->act_max ? q->act_max : v;
+    return (int8_t)v;
 }
 
 #endif

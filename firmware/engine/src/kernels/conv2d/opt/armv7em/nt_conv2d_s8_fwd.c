@@ -3,44 +3,10 @@
  * time; depthwise convolutions four channels at a time with 32-bit loads and SMLABB/SMLATT, taps clipped
  * to the image once per output pixel; other shapes use the plain loop. Equal to the reference bit for bit
  * (exact int32 sums). */
-#include <arm_acle.h>
-#include <string.h>
-
 #include "nt/kernels.h"
+#include "../../../nt_dsp_armv7em.h"
 #include "../../../nt_s8_requantize_fast.h"
 #include "../../nt_conv2d_s8_generic.h"
-
-/* nt_s8_finish with the cheaper, equal requantization. */
-static inline int8_t finish(const nt_s8_quant_t *q, int32_t acc, int32_t co)
-{
-    int32_t v = nt_requantize_fast(acc, q->multiplier[co], q->shift[co]) + q->output_offset;
-    v = v < q->act_min ? q->act_min : v;
-    v = v > q->act_max ? q->act_max : v;
-    return (int8_t)v;
-}
-
-static inline uint32_t load4(const int8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof v); /* an unaligned LDR: allowed on ARMv7-M */
-    return v;
-}
-
-/* Bytes 1 and 3 of v, sign-extended into two halfwords. */
-static inline int16x2_t odd_bytes(uint32_t v)
-{
-    int16x2_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-    return r;
-}
-
-/* Bytes 1 and 3 of v, sign-extended and added to the halfwords of offset. */
-static inline int16x2_t odd_bytes_plus(int16x2_t offset, uint32_t v)
-{
-    int16x2_t r;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(offset), "r"(v));
-    return r;
-}
 
 __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w, const int32_t *b, int8_t *y)
 {
@@ -51,7 +17,7 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
     const int32_t cout = p->out_c;
     const int32_t pixels = p->n * p->in_h * p->in_w;
     const int32_t off = q->input_offset;
-    const int16x2_t off2 = (int16x2_t)(((uint32_t)(uint16_t)off << 16) | (uint16_t)off);
+    const int16x2_t off2 = nt_offset2(off);
     int32_t px = 0;
     for (; px + 1 < pixels; px += 2) {
         const int8_t *x0 = x + (size_t)px * cin;
@@ -68,18 +34,18 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
             int32_t a11 = a01;
             int32_t ci = 0;
             for (; ci + 3 < cin; ci += 4) {
-                const uint32_t xv0 = load4(x0 + ci);
-                const uint32_t xv1 = load4(x1 + ci);
-                const uint32_t wv0 = load4(w0 + ci);
-                const uint32_t wv1 = load4(w1 + ci);
+                const uint32_t xv0 = nt_load4(x0 + ci);
+                const uint32_t xv1 = nt_load4(x1 + ci);
+                const uint32_t wv0 = nt_load4(w0 + ci);
+                const uint32_t wv1 = nt_load4(w1 + ci);
                 const int16x2_t x0e = __sxtab16(off2, (int8x4_t)xv0);
-                const int16x2_t x0o = odd_bytes_plus(off2, xv0);
+                const int16x2_t x0o = nt_odd_bytes_plus(off2, xv0);
                 const int16x2_t x1e = __sxtab16(off2, (int8x4_t)xv1);
-                const int16x2_t x1o = odd_bytes_plus(off2, xv1);
+                const int16x2_t x1o = nt_odd_bytes_plus(off2, xv1);
                 const int16x2_t w0e = __sxtb16((int8x4_t)wv0);
-                const int16x2_t w0o = odd_bytes(wv0);
+                const int16x2_t w0o = nt_odd_bytes(wv0);
                 const int16x2_t w1e = __sxtb16((int8x4_t)wv1);
-                const int16x2_t w1o = odd_bytes(wv1);
+                const int16x2_t w1o = nt_odd_bytes(wv1);
                 a00 = __smlad(x0e, w0e, a00);
                 a00 = __smlad(x0o, w0o, a00);
                 a01 = __smlad(x0e, w1e, a01);
@@ -97,10 +63,10 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
                 a10 += v1 * w0[ci];
                 a11 += v1 * w1[ci];
             }
-            y0[co] = finish(q, a00, co);
-            y0[co + 1] = finish(q, a01, co + 1);
-            y1[co] = finish(q, a10, co);
-            y1[co + 1] = finish(q, a11, co + 1);
+            y0[co] = nt_s8_finish_fast(q, a00, co);
+            y0[co + 1] = nt_s8_finish_fast(q, a01, co + 1);
+            y1[co] = nt_s8_finish_fast(q, a10, co);
+            y1[co + 1] = nt_s8_finish_fast(q, a11, co + 1);
         }
         for (; co < cout; ++co) {
             const int8_t *w0 = w + (size_t)co * cin;
@@ -110,8 +76,8 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
                 a0 += (x0[ci] + off) * w0[ci];
                 a1 += (x1[ci] + off) * w0[ci];
             }
-            y0[co] = finish(q, a0, co);
-            y1[co] = finish(q, a1, co);
+            y0[co] = nt_s8_finish_fast(q, a0, co);
+            y1[co] = nt_s8_finish_fast(q, a1, co);
         }
     }
     for (; px < pixels; ++px) {
@@ -122,7 +88,7 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
             for (int32_t ci = 0; ci < cin; ++ci) {
                 a += (x0[ci] + off) * w0[ci];
             }
-            y[(size_t)px * cout + co] = finish(q, a, co);
+            y[(size_t)px * cout + co] = nt_s8_finish_fast(q, a, co);
         }
     }
 }
@@ -137,7 +103,7 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
     const int32_t c_all = p->in_c;
     const int32_t k = p->kernel;
     const int32_t off = q->input_offset;
-    const int16x2_t off2 = (int16x2_t)(((uint32_t)(uint16_t)off << 16) | (uint16_t)off);
+    const int16x2_t off2 = nt_offset2(off);
     int32_t x_taps[49];
     int32_t w_taps[49];
     for (int32_t n = 0; n < p->n; ++n) {
@@ -172,28 +138,28 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
                     const int8_t *xc = xn + c;
                     const int8_t *wc = w + c;
                     for (int32_t t = 0; t < taps; ++t) {
-                        const uint32_t xv = load4(xc + x_taps[t]);
-                        const uint32_t wv = load4(wc + w_taps[t]);
+                        const uint32_t xv = nt_load4(xc + x_taps[t]);
+                        const uint32_t wv = nt_load4(wc + w_taps[t]);
                         const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv); /* channels c, c+2 */
-                        const int16x2_t xo = odd_bytes_plus(off2, xv);       /* channels c+1, c+3 */
+                        const int16x2_t xo = nt_odd_bytes_plus(off2, xv);       /* channels c+1, c+3 */
                         const int16x2_t we = __sxtb16((int8x4_t)wv);
-                        const int16x2_t wo = odd_bytes(wv);
+                        const int16x2_t wo = nt_odd_bytes(wv);
                         a0 = __smlabb(xe, we, a0);
                         a2 = __smlatt(xe, we, a2);
                         a1 = __smlabb(xo, wo, a1);
                         a3 = __smlatt(xo, wo, a3);
                     }
-                    yrow[c] = finish(q, a0, c);
-                    yrow[c + 1] = finish(q, a1, c + 1);
-                    yrow[c + 2] = finish(q, a2, c + 2);
-                    yrow[c + 3] = finish(q, a3, c + 3);
+                    yrow[c] = nt_s8_finish_fast(q, a0, c);
+                    yrow[c + 1] = nt_s8_finish_fast(q, a1, c + 1);
+                    yrow[c + 2] = nt_s8_finish_fast(q, a2, c + 2);
+                    yrow[c + 3] = nt_s8_finish_fast(q, a3, c + 3);
                 }
                 for (; c < c_all; ++c) {
                     int32_t a = b ? b[c] : 0;
                     for (int32_t t = 0; t < taps; ++t) {
                         a += (xn[x_taps[t] + c] + off) * w[w_taps[t] + c];
                     }
-                    yrow[c] = finish(q, a, c);
+                    yrow[c] = nt_s8_finish_fast(q, a, c);
                 }
             }
         }
