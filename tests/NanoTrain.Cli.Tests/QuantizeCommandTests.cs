@@ -8,8 +8,11 @@ public class QuantizeCommandTests
     [Fact]
     public void Int8StaysWithinAPointOfFp32AndQuartersTheWeights()
     {
-        var result = CliProcess.Run("quantize", "--model", "mbv2-w0.35", "--limit", "1000", "--json");
+        string output = Path.Combine(Path.GetTempPath(), $"nt-q-{Guid.NewGuid():N}.ntq");
+        var result = CliProcess.Run("quantize", "--model", "mbv2-w0.35", "--limit", "1000", "--out", output, "--json");
         Assert.True(result.ExitCode == 0, result.StandardError);
+        var (saved, _) = Core.Quantization.QuantizedModelFile.Load(output);
+        File.Delete(output);
         var json = JsonDocument.Parse(result.StandardOutput).RootElement;
         double fp32 = json.GetProperty("fp32Top1").GetDouble();
         double int8 = json.GetProperty("int8Top1").GetDouble();
@@ -18,6 +21,7 @@ public class QuantizeCommandTests
         long fp32Bytes = json.GetProperty("fp32WeightBytes").GetInt64();
         long int8Bytes = json.GetProperty("int8WeightBytes").GetInt64();
         Assert.InRange(int8Bytes, fp32Bytes / 4, fp32Bytes / 3);
+        Assert.Equal(int8Bytes, saved.WeightBytes);
         var input = json.GetProperty("activations").GetProperty("input");
         Assert.InRange(input.GetProperty("scale").GetDouble(), 2.0 / 255 * 0.99, 2.0 / 255 * 1.01); // inputs span [-1, 1]
     }

@@ -23,10 +23,11 @@ public static class QuantizeCommand
         var calibration = new Option<string?>("--calibration") { Description = "calibrate on this .ntds file instead of fashion-mnist/train" };
         var percentile = new Option<double?>("--percentile") { Description = "clip activation ranges at this percentile (e.g. 99.99) instead of min/max" };
         var limit = new Option<int>("--limit") { Description = "evaluate on N test images spread evenly over the split (0 = all)", DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--out", "-o") { Description = "write the int8 model to this .ntq file" };
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("quantize", "int8 post-training quantization (folded batch norm, per-channel weights, calibrated activations); fp32 vs int8 top-1");
-        foreach (var o in new Option[] { model, checkpoint, samples, calibration, percentile, limit, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, samples, calibration, percentile, limit, output, cache, json })
         {
             command.Options.Add(o);
         }
@@ -47,6 +48,17 @@ public static class QuantizeCommand
             progress.Info($"calibrating {graph.Name} on {n} images of {calibrationData.Name} ({(pct is double p ? $"{p}th percentile" : "min/max")})");
             var ranges = Calibrator.Calibrate(graph, ck.Weights, calibrationData, n, pct, seed: 1, progress);
             var quantized = Quantizer.Quantize(graph, ck.Weights, ranges);
+            string? outPath = pr.GetValue(output);
+            if (outPath != null)
+            {
+                string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+                if (dir != null && !Directory.Exists(dir))
+                {
+                    throw new NanoTrainException(ErrorKind.MissingInput, $"{outPath}: folder {dir} does not exist");
+                }
+                QuantizedModelFile.Save(quantized, graph.ArchitectureSha256(), outPath);
+                progress.Info($"wrote the int8 model to {outPath}");
+            }
 
             var test = pr.GetValue(limit) > 0 ? fashion[1].Spread(pr.GetValue(limit)) : fashion[1];
             progress.Info($"evaluating fp32 and int8 on {test.Count:N0} images of {test.Name}");
@@ -77,6 +89,7 @@ public static class QuantizeCommand
                 ["int8Top1"] = int8,
                 ["fp32WeightBytes"] = fp32Bytes,
                 ["int8WeightBytes"] = quantized.WeightBytes,
+                ["output"] = outPath,
                 ["activations"] = new JsonObject(quantized.Activations.Select(kv => KeyValuePair.Create(kv.Key,
                     (JsonNode?)new JsonObject { ["scale"] = kv.Value.Scale, ["zeroPoint"] = kv.Value.ZeroPoint }))),
             });
