@@ -1,26 +1,17 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using NanoTrain.Core.Common;
 
 namespace NanoTrain.Core.Model;
 
 /// <summary>
-/// A model's weights on disk (<c>.ntck</c>), little-endian:
-/// <code>
-///  0  magic "NTCK"     4  version u32 (1)     8  JSON bytes u32     12  reserved u32
-/// 16  sha256 of every byte from offset 48 to the end
-/// 48  JSON (UTF-8): model, architectureSha256, resolution, tensors [{name, dims, offset}], metrics, training
-///     then zero padding to a multiple of 4, then each tensor's float32 values at its offset (from the data start)
-/// </code>
+/// A model's weights on disk (<c>.ntck</c>, magic "NTCK", version 1, in the <see cref="JsonContainer"/> layout):
+/// the JSON holds model, architectureSha256, resolution, tensors [{name, length, offset}] and metadata; the data
+/// holds each tensor's float32 values at its offset.
 /// The architecture fingerprint ties the file to one model at one resolution; loading it for another is refused.
 /// </summary>
 public sealed class Checkpoint
 {
     private const uint Version = 1;
-    private const int HeaderBytes = 48;
     private static readonly byte[] Magic = "NTCK"u8.ToArray();
 
     public Checkpoint(string model, string architectureSha256, int resolution, IReadOnlyDictionary<string, float[]> weights, JsonObject? metadata = null)
@@ -85,60 +76,19 @@ public sealed class Checkpoint
             ["tensors"] = tensors,
             ["metadata"] = JsonNode.Parse(Metadata.ToJsonString()),
         };
-        byte[] jsonBytes = Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        int padded = (jsonBytes.Length + 3) / 4 * 4;
-        var file = new byte[HeaderBytes + padded + offset];
-        Magic.CopyTo(file, 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(4), Version);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), (uint)jsonBytes.Length);
-        jsonBytes.CopyTo(file, HeaderBytes);
-        int data = HeaderBytes + padded;
+        var data = new byte[offset];
+        int at = 0;
         foreach (var (_, values) in Weights.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            Buffer.BlockCopy(values, 0, file, data, values.Length * 4);
-            data += values.Length * 4;
+            Buffer.BlockCopy(values, 0, data, at, values.Length * 4);
+            at += values.Length * 4;
         }
-        SHA256.HashData(file.AsSpan(HeaderBytes)).CopyTo(file, 16);
-        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, file);
-        File.Move(temp, path, overwrite: true);
+        JsonContainer.Write(path, Magic, Version, json, data);
     }
 
     public static Checkpoint Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new NanoTrainException(ErrorKind.MissingInput, $"{path}: checkpoint not found");
-        }
-        byte[] file = File.ReadAllBytes(path);
-        if (file.Length < HeaderBytes || !file.AsSpan(0, 4).SequenceEqual(Magic))
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: not a nanoTrain checkpoint (bad magic or too short)");
-        }
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(4));
-        if (version != Version)
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: checkpoint version {version}, this tool reads {Version}");
-        }
-        if (!SHA256.HashData(file.AsSpan(HeaderBytes)).AsSpan().SequenceEqual(file.AsSpan(16, 32)))
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: sha256 mismatch (corrupt or truncated checkpoint)");
-        }
-        uint jsonBytes = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(8));
-        if (HeaderBytes + (long)jsonBytes > file.Length)
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: header JSON runs past the end of the file");
-        }
-        JsonNode root;
-        try
-        {
-            root = JsonNode.Parse(file.AsSpan(HeaderBytes, (int)jsonBytes)) ?? throw new JsonException("empty");
-        }
-        catch (JsonException ex)
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: header JSON is invalid ({ex.Message})", ex);
-        }
-        long data = HeaderBytes + ((jsonBytes + 3) / 4 * 4);
+        var (root, file, data) = JsonContainer.Read(path, Magic, Version, "checkpoint");
         var weights = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var t in root["tensors"]?.AsArray() ?? [])
         {

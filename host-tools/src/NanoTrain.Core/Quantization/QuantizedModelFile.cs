@@ -1,26 +1,16 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using NanoTrain.Core.Common;
 
 namespace NanoTrain.Core.Quantization;
 
 /// <summary>
-/// An int8 model on disk (<c>.ntq</c>), little-endian:
-/// <code>
-///  0  magic "NTQM"     4  version u32 (1)     8  JSON bytes u32     12  reserved u32
-/// 16  sha256 of every byte from offset 48 to the end
-/// 48  JSON (UTF-8): model, architectureSha256, activations {name: {scale, zeroPoint, shape}}, ops [...]; every
-///     array of an op (weights int8, biases/multipliers/shifts int32, weight scales float32) is stored as
-///     {offset, length} into the data that follows the JSON, padded to a multiple of 4
-/// </code>
+/// An int8 model on disk (<c>.ntq</c>, magic "NTQM", version 1, in the <see cref="JsonContainer"/> layout): the
+/// JSON holds model, architectureSha256, activations {name: {scale, zeroPoint, shape}} and ops; every array of an
+/// op (weights int8, biases/multipliers/shifts int32, weight scales float32) is {offset, length} into the data.
 /// </summary>
 public static class QuantizedModelFile
 {
     private const uint Version = 1;
-    private const int HeaderBytes = 48;
     private static readonly byte[] Magic = "NTQM"u8.ToArray();
 
     public static void Save(QuantizedModel model, string architectureSha256, string path)
@@ -100,48 +90,14 @@ public static class QuantizedModelFile
             ["activations"] = activations,
             ["ops"] = ops,
         };
-        byte[] jsonBytes = Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        int padded = (jsonBytes.Length + 3) / 4 * 4;
-        var file = new byte[HeaderBytes + padded + data.Length];
-        Magic.CopyTo(file, 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(4), Version);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), (uint)jsonBytes.Length);
-        jsonBytes.CopyTo(file, HeaderBytes);
-        data.ToArray().CopyTo(file, HeaderBytes + padded);
-        SHA256.HashData(file.AsSpan(HeaderBytes)).CopyTo(file, 16);
-        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, file);
-        File.Move(temp, path, overwrite: true);
+        JsonContainer.Write(path, Magic, Version, json, data.ToArray());
     }
 
     public static (QuantizedModel Model, string ArchitectureSha256) Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new NanoTrainException(ErrorKind.MissingInput, $"{path}: int8 model not found");
-        }
-        byte[] file = File.ReadAllBytes(path);
-        if (file.Length < HeaderBytes || !file.AsSpan(0, 4).SequenceEqual(Magic))
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: not a nanoTrain int8 model (bad magic or too short)");
-        }
-        if (BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(4)) != Version)
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: unsupported int8 model version");
-        }
-        if (!SHA256.HashData(file.AsSpan(HeaderBytes)).AsSpan().SequenceEqual(file.AsSpan(16, 32)))
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: sha256 mismatch (corrupt or truncated int8 model)");
-        }
-        uint jsonBytes = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(8));
-        if (HeaderBytes + (long)jsonBytes > file.Length)
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: header JSON runs past the end of the file");
-        }
-        int dataStart = HeaderBytes + (int)((jsonBytes + 3) / 4 * 4);
+        var (root, file, dataStart) = JsonContainer.Read(path, Magic, Version, "int8 model");
         try
         {
-            var root = JsonNode.Parse(file.AsSpan(HeaderBytes, (int)jsonBytes))!;
             T[] Blob<T>(JsonNode? node, string where)
                 where T : unmanaged
             {
@@ -185,7 +141,7 @@ public static class QuantizedModelFile
             }
             return (new QuantizedModel(root["model"]!.GetValue<string>(), ops, activations, shapes), root["architectureSha256"]!.GetValue<string>());
         }
-        catch (Exception ex) when (ex is JsonException or NullReferenceException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is NullReferenceException or InvalidOperationException or FormatException)
         {
             throw new NanoTrainException(ErrorKind.BadInput, $"{path}: invalid int8 model header ({ex.Message})", ex);
         }
