@@ -155,6 +155,12 @@ public static unsafe partial class EngineApi
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_fc_s8_fwd")]
     public static partial void FcS8Fwd(int n, int input, int output, S8QuantNative* q, sbyte* x, sbyte* w, int* b, sbyte* y);
 
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_quantize_f32_fwd")]
+    public static partial void QuantizeFwd(int count, float scale, int zeroPoint, float* x, sbyte* y);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_dequantize_s8_fwd")]
+    public static partial void DequantizeFwd(int count, float scale, int zeroPoint, sbyte* x, float* y);
+
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_host_plan_bytes")]
     public static partial nuint PlanStructBytes();
 

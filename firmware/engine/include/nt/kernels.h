@@ -211,6 +211,21 @@ void nt_fc_s8_fwd(int32_t n, int32_t in, int32_t out, const nt_s8_quant_t *q, co
 /** Scratch bytes of nt_fc_s8_fwd: none. */
 size_t nt_fc_s8_scratch_bytes(int32_t elements);
 
+/**
+ * Quantize fp32 to int8 at the entry of an int8 section: y = clamp(roundf(x / scale) + zero_point, -128, 127),
+ * roundf rounding half away from zero. scale > 0.
+ */
+void nt_quantize_f32_fwd(int32_t count, float scale, int32_t zero_point, const float *x, int8_t *y);
+
+/** Scratch bytes of nt_quantize_f32_fwd: none. */
+size_t nt_quantize_f32_scratch_bytes(int32_t elements);
+
+/** Dequantize int8 to fp32 at the exit of an int8 section: y = scale * (x - zero_point). */
+void nt_dequantize_s8_fwd(int32_t count, float scale, int32_t zero_point, const int8_t *x, float *y);
+
+/** Scratch bytes of nt_dequantize_s8_fwd: none. */
+size_t nt_dequantize_s8_scratch_bytes(int32_t elements);
+
 #ifdef __cplusplus
 }
 #endif

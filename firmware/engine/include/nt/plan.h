@@ -52,7 +52,15 @@ typedef enum nt_op_kind {
     NT_OP_GAP = 5,        /**< in: x [n,h,w,c]; out: y [n,1,1,c] */
     NT_OP_FC = 6,         /**< in: x [n,1,1,in], w [1,1,in,out], b|NONE; out: y [n,1,1,out] */
     NT_OP_SOFTMAX_CE = 7, /**< in: logits [n,1,1,k], labels (u8 [n,1,1,1]); out: loss (f32 [1,1,1,1]); the last op */
-    NT_OP_KIND_MAX = 7
+    /* int8 inference ops (the frozen part of a network); offsets and clamps are packed two int16 per param:
+     * params[4] = input_offset | output_offset << 16, params[5] = act_min | act_max << 16. */
+    NT_OP_QUANTIZE = 8,   /**< in: x f32; out: y s8 (same dims); params: scale bits, zero point */
+    NT_OP_CONV2D_S8 = 9,  /**< in: x, w (OHWI, or [k,k,1,c] depthwise), b s32|NONE, multiplier s32, shift s32; out: y; params: kernel, stride, pad, groups, offsets, clamp */
+    NT_OP_ADD_S8 = 10,    /**< in: a, b, q (s32 [1,1,1,12]: nt_add_s8_quant_t in field order); out: y */
+    NT_OP_GAP_S8 = 11,    /**< in: x s8 [n,h,w,c]; out: y s8 [n,1,1,c]; params: act_min, act_max */
+    NT_OP_FC_S8 = 12,     /**< in: x [n,1,1,in], w [1,1,out,in], b s32|NONE, multiplier, shift; out: y [n,1,1,out]; params[4], [5] as conv */
+    NT_OP_DEQUANTIZE = 13, /**< in: x s8; out: y f32 (same dims); params: scale bits, zero point */
+    NT_OP_KIND_MAX = 13
 } nt_op_kind;
 
 /** Which part of a plan a loader error is about. */

@@ -188,6 +188,115 @@ static int check_softmax_ce(const nt_plan_t *plan, const nt_plan_op_t *op, uint3
            dims_are(&plan->tensors[op->out[0]], 1, 1, 1, 1);
 }
 
+static int16_t low16(int32_t v) { return (int16_t)(v & 0xFFFF); }
+static int16_t high16(int32_t v) { return (int16_t)((uint32_t)v >> 16); }
+
+/* Packed offsets and clamps of an int8 op: offsets in their int8 ranges, -128 <= act_min <= act_max <= 127. */
+static int s8_quant_ok(int32_t offsets, int32_t clamp)
+{
+    const int32_t in = low16(offsets), out = high16(offsets), lo = low16(clamp), hi = high16(clamp);
+    return in >= -127 && in <= 128 && out >= -128 && out <= 127 && lo >= -128 && lo <= hi && hi <= 127;
+}
+
+static int per_channel_ok(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_t channels)
+{
+    if (op->in[2] != NT_PLAN_NONE && !(operand_ok(plan, op->in[2], NT_DTYPE_S32, 0) && dims_are(&plan->tensors[op->in[2]], 1, 1, 1, channels))) {
+        return 0;
+    }
+    if (!operand_ok(plan, op->in[3], NT_DTYPE_S32, 0) || !dims_are(&plan->tensors[op->in[3]], 1, 1, 1, channels) ||
+        !operand_ok(plan, op->in[4], NT_DTYPE_S32, 0) || !dims_are(&plan->tensors[op->in[4]], 1, 1, 1, channels)) {
+        return 0;
+    }
+    /* Kernels trust the requantization: multipliers in {0} U [2^30, 2^31), shifts in [-31, 30]. */
+    const nt_plan_tensor_t *m = &plan->tensors[op->in[3]];
+    const nt_plan_tensor_t *sh = &plan->tensors[op->in[4]];
+    if (m->space != 0u || sh->space != 0u) {
+        return 0;
+    }
+    const int32_t *mv = (const int32_t *)(const void *)(plan->blob + m->offset);
+    const int32_t *sv = (const int32_t *)(const void *)(plan->blob + sh->offset);
+    for (uint32_t c = 0; c < channels; ++c) {
+        if ((mv[c] != 0 && mv[c] < (1 << 30)) || sv[c] < -31 || sv[c] > 30) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int check_conv_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    const int32_t k = op->params[0], s = op->params[1], pad = op->params[2], g = op->params[3];
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_S8, 0) || !operand_ok(plan, op->in[1], NT_DTYPE_S8, 0) ||
+        !operand_ok(plan, op->out[0], NT_DTYPE_S8, 0) || !writable(plan, op->out[0])) {
+        return 0;
+    }
+    if (!(k == 1 || k == 3 || k == 5 || k == 7) || !(s == 1 || s == 2) || pad < 0 || pad >= k || g < 1 ||
+        !s8_quant_ok(op->params[4], op->params[5])) {
+        return 0;
+    }
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    const nt_plan_tensor_t *y = &plan->tensors[op->out[0]];
+    const int32_t cin = x->dims[3], cout = y->dims[3];
+    if (cin % g != 0 || cout % g != 0 || x->dims[0] != plan->batch || y->dims[0] != plan->batch ||
+        (int32_t)x->dims[1] + 2 * pad < k || (int32_t)x->dims[2] + 2 * pad < k) {
+        return 0;
+    }
+    if ((int32_t)y->dims[1] != ((int32_t)x->dims[1] + 2 * pad - k) / s + 1 || (int32_t)y->dims[2] != ((int32_t)x->dims[2] + 2 * pad - k) / s + 1) {
+        return 0;
+    }
+    const int depthwise = g == cin && g == cout && g > 1;
+    const nt_plan_tensor_t *w = &plan->tensors[op->in[1]];
+    if (depthwise ? !dims_are(w, (uint32_t)k, (uint32_t)k, 1, (uint32_t)cout)
+                  : !dims_are(w, (uint32_t)cout, (uint32_t)k, (uint32_t)k, (uint32_t)(cin / g))) {
+        return 0;
+    }
+    return per_channel_ok(plan, op, (uint32_t)cout);
+}
+
+static int check_fc_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_S8, 0) || !operand_ok(plan, op->in[1], NT_DTYPE_S8, 0) ||
+        !operand_ok(plan, op->out[0], NT_DTYPE_S8, 0) || !writable(plan, op->out[0]) || !s8_quant_ok(op->params[4], op->params[5])) {
+        return 0;
+    }
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    const nt_plan_tensor_t *y = &plan->tensors[op->out[0]];
+    const uint32_t in = x->dims[3], out = y->dims[3];
+    return dims_are(x, plan->batch, 1, 1, in) && dims_are(y, plan->batch, 1, 1, out) &&
+           dims_are(&plan->tensors[op->in[1]], 1, 1, out, in) && per_channel_ok(plan, op, out);
+}
+
+static int check_add_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_S8, 0) || !operand_ok(plan, op->in[1], NT_DTYPE_S8, 0) ||
+        !operand_ok(plan, op->out[0], NT_DTYPE_S8, 0) || !writable(plan, op->out[0]) ||
+        !operand_ok(plan, op->in[2], NT_DTYPE_S32, 0) || !dims_are(&plan->tensors[op->in[2]], 1, 1, 1, 12)) {
+        return 0;
+    }
+    return same_dims(&plan->tensors[op->in[0]], &plan->tensors[op->out[0]]) && same_dims(&plan->tensors[op->in[1]], &plan->tensors[op->out[0]]);
+}
+
+static int check_gap_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_S8, 0) || !operand_ok(plan, op->out[0], NT_DTYPE_S8, 0) || !writable(plan, op->out[0]) ||
+        op->params[0] < -128 || op->params[0] > op->params[1] || op->params[1] > 127) {
+        return 0;
+    }
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    return x->dims[0] == plan->batch && dims_are(&plan->tensors[op->out[0]], plan->batch, 1, 1, x->dims[3]);
+}
+
+/* QUANTIZE (f32 -> s8) and DEQUANTIZE (s8 -> f32): same dims, a positive finite scale, a zero point in int8. */
+static int check_requantize(const nt_plan_t *plan, const nt_plan_op_t *op, uint8_t from, uint8_t to)
+{
+    if (!operand_ok(plan, op->in[0], from, 0) || !operand_ok(plan, op->out[0], to, 0) || !writable(plan, op->out[0]) ||
+        !same_dims(&plan->tensors[op->in[0]], &plan->tensors[op->out[0]])) {
+        return 0;
+    }
+    const float scale = f32_from_bits(op->params[0]);
+    return scale > 0.0f && scale < 1e30f && op->params[1] >= -128 && op->params[1] <= 127;
+}
+
 static nt_status check_op(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_t index)
 {
     int ok;
@@ -199,6 +308,12 @@ static nt_status check_op(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_
     case NT_OP_GAP: ok = check_gap(plan, op); break;
     case NT_OP_FC: ok = check_fc(plan, op); break;
     case NT_OP_SOFTMAX_CE: ok = check_softmax_ce(plan, op, index); break;
+    case NT_OP_QUANTIZE: ok = check_requantize(plan, op, NT_DTYPE_F32, NT_DTYPE_S8); break;
+    case NT_OP_CONV2D_S8: ok = check_conv_s8(plan, op); break;
+    case NT_OP_ADD_S8: ok = check_add_s8(plan, op); break;
+    case NT_OP_GAP_S8: ok = check_gap_s8(plan, op); break;
+    case NT_OP_FC_S8: ok = check_fc_s8(plan, op); break;
+    case NT_OP_DEQUANTIZE: ok = check_requantize(plan, op, NT_DTYPE_S8, NT_DTYPE_F32); break;
     default: return NT_ERR_UNKNOWN_OP;
     }
     return ok ? NT_OK : NT_ERR_RANGE;

@@ -18,6 +18,29 @@ static float *f32(const nt_exec_t *ex, uint16_t index)
     return index == NT_PLAN_NONE ? NULL : (float *)nt_exec_tensor(ex, index);
 }
 
+static int8_t *s8(const nt_exec_t *ex, uint16_t index)
+{
+    return index == NT_PLAN_NONE ? NULL : (int8_t *)nt_exec_tensor(ex, index);
+}
+
+static int32_t *s32(const nt_exec_t *ex, uint16_t index)
+{
+    return index == NT_PLAN_NONE ? NULL : (int32_t *)nt_exec_tensor(ex, index);
+}
+
+/* Unpacks an int8 conv/FC op's quantization (params[4], params[5]: two int16 each; per-channel tensors in[3], in[4]). */
+static nt_s8_quant_t s8_quant(const nt_exec_t *ex, const nt_plan_op_t *op)
+{
+    nt_s8_quant_t q;
+    q.input_offset = (int16_t)(op->params[4] & 0xFFFF);
+    q.output_offset = (int16_t)((uint32_t)op->params[4] >> 16);
+    q.act_min = (int16_t)(op->params[5] & 0xFFFF);
+    q.act_max = (int16_t)((uint32_t)op->params[5] >> 16);
+    q.multiplier = s32(ex, op->in[3]);
+    q.shift = s32(ex, op->in[4]);
+    return q;
+}
+
 /* The gradient of tensor `index`, or NULL when it has none or does not need one now. */
 static float *grad_of(const nt_exec_t *ex, uint16_t index)
 {
@@ -116,6 +139,34 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_FC:
         nt_fc_f32_fwd(x->dims[0], x->dims[3], plan->tensors[op->out[0]].dims[3], f32(ex, op->in[0]), f32(ex, op->in[1]),
                       f32(ex, op->in[2]), f32(ex, op->out[0]));
+        break;
+    case NT_OP_QUANTIZE:
+        nt_quantize_f32_fwd((int32_t)elements(x), f32_from_bits(op->params[0]), op->params[1], f32(ex, op->in[0]), s8(ex, op->out[0]));
+        break;
+    case NT_OP_DEQUANTIZE:
+        nt_dequantize_s8_fwd((int32_t)elements(x), f32_from_bits(op->params[0]), op->params[1], s8(ex, op->in[0]), f32(ex, op->out[0]));
+        break;
+    case NT_OP_CONV2D_S8: {
+        nt_conv2d_params_t p;
+        nt_plan_conv_params(plan, op, &p);
+        const nt_s8_quant_t q = s8_quant(ex, op);
+        nt_conv2d_s8_fwd(&p, &q, s8(ex, op->in[0]), s8(ex, op->in[1]), s32(ex, op->in[2]), s8(ex, op->out[0]));
+        break;
+    }
+    case NT_OP_FC_S8: {
+        const nt_s8_quant_t q = s8_quant(ex, op);
+        nt_fc_s8_fwd(x->dims[0], x->dims[3], plan->tensors[op->out[0]].dims[3], &q, s8(ex, op->in[0]), s8(ex, op->in[1]),
+                     s32(ex, op->in[2]), s8(ex, op->out[0]));
+        break;
+    }
+    case NT_OP_ADD_S8: {
+        const int32_t *v = s32(ex, op->in[2]);
+        const nt_add_s8_quant_t q = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11] };
+        nt_add_s8_fwd((int32_t)elements(x), &q, s8(ex, op->in[0]), s8(ex, op->in[1]), s8(ex, op->out[0]));
+        break;
+    }
+    case NT_OP_GAP_S8:
+        nt_gap_s8_fwd(x->dims[0], x->dims[1], x->dims[2], x->dims[3], op->params[0], op->params[1], s8(ex, op->in[0]), s8(ex, op->out[0]));
         break;
     default:
         break; /* the loss runs in nt_exec_loss */

@@ -29,6 +29,15 @@ public static class PlanFormat
     public const byte OpGap = 5;
     public const byte OpFc = 6;
     public const byte OpSoftmaxCe = 7;
+    public const byte OpQuantize = 8;
+    public const byte OpConv2dS8 = 9;
+    public const byte OpAddS8 = 10;
+    public const byte OpGapS8 = 11;
+    public const byte OpFcS8 = 12;
+    public const byte OpDequantize = 13;
+
+    /// <summary>Two int16 values in one op parameter (low, high), as the int8 ops pack offsets and clamps.</summary>
+    public static int Pack16(int low, int high) => (low & 0xFFFF) | (high << 16);
 
     /// <summary>Byte offsets of header fields, for tests that corrupt one on purpose.</summary>
     public static class Header

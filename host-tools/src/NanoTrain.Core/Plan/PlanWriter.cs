@@ -50,6 +50,21 @@ public static class PlanWriter
         return b.Build();
     }
 
+    /// <summary>
+    /// Writes an int8 model as an inference plan: the fp32 input is quantized, every op runs in int8, the logits
+    /// are dequantized to fp32 for the loss and the prediction. Nothing is trainable.
+    /// </summary>
+    public static PlanImage WriteInt8(Quantization.QuantizedModel model, PlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Batch < 1 || options.Batch > ushort.MaxValue)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"batch {options.Batch} is out of range 1..65535");
+        }
+        return new Builder(null, new Dictionary<string, float[]>(), options).BuildInt8(model);
+    }
+
     private sealed class Tensor
     {
         public byte Dtype;
@@ -72,8 +87,9 @@ public static class PlanWriter
         public int[] Params = new int[6];
     }
 
-    private sealed class Builder(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, PlanOptions options)
+    private sealed class Builder(ModelGraph? graphOrNull, IReadOnlyDictionary<string, float[]> weights, PlanOptions options)
     {
+        private ModelGraph graph => graphOrNull!;
         private readonly List<Tensor> _tensors = [];
         private readonly List<Op> _ops = [];
         private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
@@ -83,9 +99,111 @@ public static class PlanWriter
         private readonly Dictionary<string, float[]> _values = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _renamed = new(StringComparer.Ordinal);
         private int _maxBnChannels;
+        private string name = "";
+
+        public PlanImage BuildInt8(Quantization.QuantizedModel model)
+        {
+            int n = options.Batch;
+            name = model.Name;
+            int[] Dims(string activation)
+            {
+                var (h, w, c) = model.Shapes[activation];
+                return [n, h, w, c];
+            }
+            ushort S8(string activation) => _index.TryGetValue(activation, out int i) ? (ushort)i : (ushort)AddTensor(activation, PlanFormat.DtypeS8, 2, Dims(activation), 0);
+            ushort Const<T>(string tensorName, T[] values, byte dtype, int[] dims)
+                where T : unmanaged
+            {
+                int t = AddTensor(tensorName, dtype, 0, dims, 0);
+                _tensors[t].Offset = AppendBlob(values);
+                return (ushort)t;
+            }
+
+            var inputQuant = model.Activations["input"];
+            var quantize = NewOp(PlanFormat.OpQuantize);
+            quantize.In[0] = AddActivation("input.f32", Dims("input"), grad: false);
+            quantize.Out[0] = S8("input");
+            quantize.Params[0] = BitConverter.SingleToInt32Bits(inputQuant.Scale);
+            quantize.Params[1] = inputQuant.ZeroPoint;
+            string last = "input";
+            foreach (var op in model.Ops)
+            {
+                switch (op)
+                {
+                    case Quantization.QuantizedConv conv:
+                    {
+                        var o = NewOp(PlanFormat.OpConv2dS8);
+                        var (_, _, cout) = model.Shapes[conv.Output];
+                        var (_, _, cin) = model.Shapes[conv.Input];
+                        bool depthwise = conv.Groups == cin && conv.Groups == cout && conv.Groups > 1;
+                        o.In[0] = S8(conv.Input);
+                        o.In[1] = Const(conv.Name + ".w.s8", conv.Weight, PlanFormat.DtypeS8,
+                            depthwise ? [conv.Kernel, conv.Kernel, 1, cout] : [cout, conv.Kernel, conv.Kernel, cin / conv.Groups]);
+                        o.In[2] = Const(conv.Name + ".b.s32", conv.Bias, PlanFormat.DtypeS32, [1, 1, 1, cout]);
+                        o.In[3] = Const(conv.Name + ".multiplier", conv.Quant.Multiplier, PlanFormat.DtypeS32, [1, 1, 1, cout]);
+                        o.In[4] = Const(conv.Name + ".shift", conv.Quant.Shift, PlanFormat.DtypeS32, [1, 1, 1, cout]);
+                        o.Out[0] = S8(conv.Output);
+                        o.Params = [conv.Kernel, conv.Stride, conv.Pad, conv.Groups,
+                            PlanFormat.Pack16(conv.Quant.InputOffset, conv.Quant.OutputOffset), PlanFormat.Pack16(conv.Quant.ActMin, conv.Quant.ActMax)];
+                        break;
+                    }
+                    case Quantization.QuantizedFc fc:
+                    {
+                        var o = NewOp(PlanFormat.OpFcS8);
+                        var (_, _, outputs) = model.Shapes[fc.Output];
+                        var (_, _, inputs) = model.Shapes[fc.Input];
+                        o.In[0] = S8(fc.Input);
+                        o.In[1] = Const(fc.Name + ".w.s8", fc.Weight, PlanFormat.DtypeS8, [1, 1, outputs, inputs]);
+                        o.In[2] = Const(fc.Name + ".b.s32", fc.Bias, PlanFormat.DtypeS32, [1, 1, 1, outputs]);
+                        o.In[3] = Const(fc.Name + ".multiplier", fc.Quant.Multiplier, PlanFormat.DtypeS32, [1, 1, 1, outputs]);
+                        o.In[4] = Const(fc.Name + ".shift", fc.Quant.Shift, PlanFormat.DtypeS32, [1, 1, 1, outputs]);
+                        o.Out[0] = S8(fc.Output);
+                        o.Params[4] = PlanFormat.Pack16(fc.Quant.InputOffset, fc.Quant.OutputOffset);
+                        o.Params[5] = PlanFormat.Pack16(fc.Quant.ActMin, fc.Quant.ActMax);
+                        break;
+                    }
+                    case Quantization.QuantizedAdd add:
+                    {
+                        var o = NewOp(PlanFormat.OpAddS8);
+                        o.In[0] = S8(add.Input);
+                        o.In[1] = S8(add.Other);
+                        int[] q = [add.Input1Offset, add.Input2Offset, add.Input1Multiplier, add.Input1Shift, add.Input2Multiplier, add.Input2Shift,
+                            add.OutputMultiplier, add.OutputShift, add.OutputOffset, Quantization.QuantizedAdd.LeftShift, add.ActMin, add.ActMax];
+                        o.In[2] = Const(add.Name + ".quant", q, PlanFormat.DtypeS32, [1, 1, 1, 12]);
+                        o.Out[0] = S8(add.Output);
+                        break;
+                    }
+                    case Quantization.QuantizedGap gap:
+                    {
+                        var o = NewOp(PlanFormat.OpGapS8);
+                        o.In[0] = S8(gap.Input);
+                        o.Out[0] = S8(gap.Output);
+                        o.Params[0] = -128;
+                        o.Params[1] = 127;
+                        break;
+                    }
+                    default:
+                        throw new NanoTrainException(ErrorKind.BadInput, $"{model.Name}: op '{op.Name}' has no int8 plan op");
+                }
+                last = op.Output;
+            }
+            var outQuant = model.Activations[last];
+            var dequantize = NewOp(PlanFormat.OpDequantize);
+            dequantize.In[0] = S8(last);
+            dequantize.Out[0] = AddActivation("logits.f32", Dims(last), grad: true);
+            dequantize.Params[0] = BitConverter.SingleToInt32Bits(outQuant.Scale);
+            dequantize.Params[1] = outQuant.ZeroPoint;
+            // The training section names the fp32 ends; the int8 tensors keep their names with ".s8".
+            _index[last + ".s8"] = _index[last];
+            _index["input.s8"] = _index["input"];
+            _index["input"] = _index["input.f32"];
+            _index["logits"] = _index["logits.f32"];
+            return Finish(n, model.Shapes[last].C);
+        }
 
         public PlanImage Build()
         {
+            name = graph.Name;
             int n = options.Batch;
             ResolveValues();
             var input = graph.Input;
@@ -138,6 +256,12 @@ public static class PlanWriter
             }
             // The classifier's output is the logits whatever it is called.
             _index["logits"] = _index[layers[^1].Output];
+            return Finish(n, graph.Classes);
+        }
+
+        /// <summary>Adds the labels, the loss op and the scratch tensor, then serializes.</summary>
+        private PlanImage Finish(int n, int classes)
+        {
             int labels = AddTensor("labels", PlanFormat.DtypeU8, 2, [n, 1, 1, 1], 0);
             int loss = AddTensor("loss", PlanFormat.DtypeF32, 2, [1, 1, 1, 1], 0);
             var ce = NewOp(PlanFormat.OpSoftmaxCe);
@@ -149,7 +273,7 @@ public static class PlanWriter
             {
                 scratch = (ushort)AddTensor("scratch", PlanFormat.DtypeF32, 2, [1, 1, 1, 2 * _maxBnChannels], 0);
             }
-            return Serialize(scratch);
+            return Serialize(scratch, classes);
         }
 
         /// <summary>Weights as the plan stores them: straight from the checkpoint, or with batch norm folded in.</summary>
@@ -289,7 +413,7 @@ public static class PlanWriter
         {
             if (dims.Any(d => d < 1 || d > ushort.MaxValue))
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: tensor '{name}' has a dimension outside 1..65535");
+                throw new NanoTrainException(ErrorKind.BadInput, $"{this.name}: tensor '{name}' has a dimension outside 1..65535");
             }
             long bytes = dims.Aggregate(1L, (a, d) => a * d) * (dtype is PlanFormat.DtypeF32 or PlanFormat.DtypeS32 ? 4 : 1);
             var t = new Tensor { Dtype = dtype, Space = space, Flags = flags, Dims = dims, Bytes = checked((uint)bytes) };
@@ -300,19 +424,18 @@ public static class PlanWriter
             }
             if (_tensors.Count >= 2048)
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{graph.Name}: more than 2048 tensors");
+                throw new NanoTrainException(ErrorKind.BadInput, $"{this.name}: more than 2048 tensors");
             }
             _index[name] = _tensors.Count;
             _tensors.Add(t);
             return _tensors.Count - 1;
         }
 
-        private uint AppendBlob(float[] values)
+        private uint AppendBlob<T>(T[] values)
+            where T : unmanaged
         {
             uint offset = (uint)_blob.Length;
-            var bytes = new byte[values.Length * 4];
-            Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-            _blob.Write(bytes);
+            _blob.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
             while (_blob.Length % Align != 0)
             {
                 _blob.WriteByte(0);
@@ -322,7 +445,7 @@ public static class PlanWriter
 
         private static long AlignUp(long v) => (v + Align - 1) / Align * Align;
 
-        private PlanImage Serialize(ushort scratch)
+        private PlanImage Serialize(ushort scratch, int classes)
         {
             byte[] blob = _blob.ToArray();
             _spaceUsed[0] = blob.Length;
@@ -414,7 +537,7 @@ public static class PlanWriter
             {
                 elements[i] = _tensors[i].Dims.Aggregate(1, (a, d) => a * d);
             }
-            return new PlanImage(file, _spaceUsed.ToArray(), _index, elements, options.Batch, graph.Classes, _trainable);
+            return new PlanImage(file, _spaceUsed.ToArray(), _index, elements, options.Batch, classes, _trainable);
         }
     }
 }

@@ -64,3 +64,30 @@ public static class Quant
 
     public static sbyte Clamp(int v, int min, int max) => (sbyte)Math.Clamp(v, min, max);
 }
+
+/// <summary>Reference fp32 → int8 quantization (firmware/engine/src/kernels/quantize).</summary>
+public static class Quantize
+{
+    /// <summary>y = clamp(round(x / scale) + zeroPoint, −128, 127), rounding half away from zero.</summary>
+    public static void Forward(float scale, int zeroPoint, float[] x, sbyte[] y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i] / scale;
+            y[i] = Quant.Clamp((int)MathF.Round(v, MidpointRounding.AwayFromZero) + zeroPoint, -128, 127);
+        }
+    }
+}
+
+/// <summary>Reference int8 → fp32 dequantization (firmware/engine/src/kernels/dequantize).</summary>
+public static class Dequantize
+{
+    /// <summary>y = scale · (x − zeroPoint).</summary>
+    public static void Forward(float scale, int zeroPoint, sbyte[] x, float[] y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = scale * (x[i] - zeroPoint);
+        }
+    }
+}

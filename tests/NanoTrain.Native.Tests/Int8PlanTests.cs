@@ -1,0 +1,80 @@
+using NanoTrain.Core.Boards;
+using NanoTrain.Core.Build;
+using NanoTrain.Core.Common;
+using NanoTrain.Core.Data;
+using NanoTrain.Core.Plan;
+using NanoTrain.Core.Quantization;
+using NanoTrain.Native.Quantization;
+using NanoTrain.Native.Training;
+
+namespace NanoTrain.Native.Tests;
+
+/// <summary>An int8 model runs through the plan executor exactly as the reference int8 kernels compute it.</summary>
+public class Int8PlanTests
+{
+    private static (QuantizedModel Model, LabeledImages Images) Quantized()
+    {
+        var g = TestModels.Tiny();
+        var weights = TestModels.Weights(g, 13);
+        var rng = new SplitMix64(6);
+        var pixels = Enumerable.Range(0, 32 * DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
+        var images = new LabeledImages("random", 4, new byte[32], pixels);
+        return (Quantizer.Quantize(g, weights, Calibrator.Calibrate(g, weights, images, 32, null, 1)), images);
+    }
+
+    [Fact]
+    public void ExecutorLogitsEqualTheReferenceInt8Kernels()
+    {
+        var (model, images) = Quantized();
+        const int batch = 4;
+        var plan = PlanWriter.WriteInt8(model, new PlanOptions { Batch = batch });
+        using var exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
+        var pipeline = new ImagePipeline(12);
+        int inputElements = 12 * 12;
+        var input = exec.Floats(plan.Input, batch * inputElements);
+        for (int s = 0; s < batch; s++)
+        {
+            pipeline.Render(images.Image(s), input.Slice(s * inputElements, inputElements));
+        }
+        exec.Forward();
+        var logits = exec.Floats(plan.Logits, batch * plan.Classes).ToArray();
+        var outQuant = model.Activations[model.Ops[^1].Output];
+        for (int s = 0; s < batch; s++)
+        {
+            var expected = Int8Simulator.Run(model, images.Image(s), pipeline);
+            for (int k = 0; k < plan.Classes; k++)
+            {
+                Assert.Equal(outQuant.Scale * (float)(expected[k] - outQuant.ZeroPoint), logits[(s * plan.Classes) + k]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Int8PlanRunsOnTheBoardWithTheHostsLoss()
+    {
+        var (model, images) = Quantized();
+        var plan = PlanWriter.WriteInt8(model, new PlanOptions { Batch = 1, Board = "openmv-h7" });
+        var paths = RepoPaths.Locate();
+        var board = BoardCatalog.FromRepo(paths).Get("openmv-h7");
+        string elf = new FirmwareBuilder(paths).Build(board, "trainstep");
+        var input = new float[12 * 12];
+        new ImagePipeline(12).Render(images.Image(3), input);
+        byte[] labels = [2];
+        var device = DeviceStep.OnBoard(board, elf, plan, input, labels, TimeSpan.FromMinutes(2));
+        var host = DeviceStep.OnHost(plan, input, labels);
+        // The int8 part is exact on both; only expf/logf in the loss come from different libraries.
+        Assert.True(Math.Abs(device.Loss - host.Loss) <= 1e-6 * Math.Abs(host.Loss), $"board {device.Loss:R}, host {host.Loss:R}");
+        Assert.True(device.Instructions["forward"] > 0);
+    }
+
+    [Fact]
+    public void BadRequantizationParametersAreRejectedByTheLoader()
+    {
+        var (model, _) = Quantized();
+        var conv = (QuantizedConv)model.Ops[0];
+        conv.Quant.Multiplier[0] = 5; // below 2^30 and not 0: the kernels' requantization would be wrong
+        var plan = PlanWriter.WriteInt8(model, new PlanOptions { Batch = 1 });
+        var ex = Assert.Throws<NanoTrainException>(() => new NativeExecutor(plan.Bytes, plan.SpaceSizes).Dispose());
+        Assert.Equal("plan rejected: range at op 1", ex.Message);
+    }
+}
