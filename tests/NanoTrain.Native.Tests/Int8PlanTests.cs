@@ -78,3 +78,69 @@ public class Int8PlanTests
         Assert.Equal("plan rejected: range at op 1", ex.Message);
     }
 }
+
+/// <summary>Last-layer training over an int8 backbone: the device form issue 6 trains.</summary>
+public class Int8BackboneTests
+{
+    private static (QuantizedModel Model, Dictionary<string, float[]> Weights, LabeledImages Images) Setup()
+    {
+        var g = TestModels.Tiny();
+        var weights = TestModels.Weights(g, 14);
+        var rng = new SplitMix64(8);
+        var pixels = Enumerable.Range(0, 32 * DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
+        var images = new LabeledImages("random", 4, Enumerable.Range(0, 32).Select(i => (byte)(i % 4)).ToArray(), pixels);
+        return (Quantizer.Quantize(g, weights, Calibrator.Calibrate(g, weights, images, 32, null, 1)), weights, images);
+    }
+
+    [Fact]
+    public void OnlyTheFp32ClassifierTrainsAndTheLossFalls()
+    {
+        var (model, weights, images) = Setup();
+        const int batch = 8;
+        var plan = PlanWriter.WriteInt8WithFp32Classifier(model, weights, new PlanOptions { Batch = batch, Momentum = true });
+        Assert.Equal(new[] { "fc.w", "fc.b" }, plan.Trainable);
+        using var exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
+        var pipeline = new ImagePipeline(12);
+        var input = exec.Floats(plan.Input, batch * 144);
+        var labels = exec.Bytes(plan.Labels, batch);
+        for (int s = 0; s < batch; s++)
+        {
+            pipeline.Render(images.Image(s), input.Slice(s * 144, 144));
+            labels[s] = images.Labels[s];
+        }
+        double first = 0;
+        double last = 0;
+        for (int step = 0; step < 40; step++)
+        {
+            exec.Forward();
+            last = exec.Loss();
+            first = step == 0 ? last : first;
+            exec.Backward(null);
+            exec.Update(new SgdConfig { Lr = 0.05f, Momentum = 0.9f }, null);
+        }
+        Assert.True(last < first * 0.5, $"loss went from {first} to {last}");
+    }
+
+    [Fact]
+    public void ClassifierStepOnTheBoardMatchesTheHost()
+    {
+        var (model, weights, images) = Setup();
+        var plan = PlanWriter.WriteInt8WithFp32Classifier(model, weights, new PlanOptions { Batch = 1, Board = "openmv-h7" });
+        var paths = RepoPaths.Locate();
+        var board = BoardCatalog.FromRepo(paths).Get("openmv-h7");
+        string elf = new FirmwareBuilder(paths).Build(board, "trainstep");
+        var input = new float[144];
+        new ImagePipeline(12).Render(images.Image(5), input);
+        byte[] labels = [1];
+        var device = DeviceStep.OnBoard(board, elf, plan, input, labels, TimeSpan.FromMinutes(2));
+        var host = DeviceStep.OnHost(plan, input, labels);
+        // int8 exact, the fp32 FC has no fused variant: only expf/logf differ between the C libraries.
+        Assert.True(Math.Abs(device.Loss - host.Loss) <= 1e-6 * Math.Abs(host.Loss), $"board {device.Loss:R}, host {host.Loss:R}");
+        Assert.Equal(host.Parameters.Length, device.Parameters.Length);
+        for (int i = 0; i < host.Parameters.Length; i++)
+        {
+            Assert.True(Math.Abs(device.Parameters[i] - host.Parameters[i]) <= 1e-6f, $"word {i}: board {device.Parameters[i]:R}, host {host.Parameters[i]:R}");
+        }
+        Assert.True(device.Instructions["backward"] < device.Instructions["forward"], "backward covers only the classifier");
+    }
+}

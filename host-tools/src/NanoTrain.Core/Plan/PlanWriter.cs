@@ -62,7 +62,24 @@ public static class PlanWriter
         {
             throw new NanoTrainException(ErrorKind.Usage, $"batch {options.Batch} is out of range 1..65535");
         }
-        return new Builder(null, new Dictionary<string, float[]>(), options).BuildInt8(model);
+        return new Builder(null, new Dictionary<string, float[]>(), options).BuildInt8(model, null);
+    }
+
+    /// <summary>
+    /// The device form of last-layer training: the int8 model up to its classifier, whose input is dequantized
+    /// and fed to the classifier in fp32, trainable, initialised from <paramref name="fp32Weights"/> ("fc.w" IO
+    /// [1,1,in,out] and "fc.b").
+    /// </summary>
+    public static PlanImage WriteInt8WithFp32Classifier(Quantization.QuantizedModel model, IReadOnlyDictionary<string, float[]> fp32Weights, PlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(fp32Weights);
+        ArgumentNullException.ThrowIfNull(options);
+        if (model.Ops.Count == 0 || model.Ops[^1] is not Quantization.QuantizedFc)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{model.Name}: the last op is not a fully connected classifier");
+        }
+        return new Builder(null, fp32Weights, options).BuildInt8(model, fp32Weights);
     }
 
     private sealed class Tensor
@@ -101,7 +118,7 @@ public static class PlanWriter
         private int _maxBnChannels;
         private string name = "";
 
-        public PlanImage BuildInt8(Quantization.QuantizedModel model)
+        public PlanImage BuildInt8(Quantization.QuantizedModel model, IReadOnlyDictionary<string, float[]>? fp32Classifier)
         {
             int n = options.Batch;
             name = model.Name;
@@ -126,7 +143,8 @@ public static class PlanWriter
             quantize.Params[0] = BitConverter.SingleToInt32Bits(inputQuant.Scale);
             quantize.Params[1] = inputQuant.ZeroPoint;
             string last = "input";
-            foreach (var op in model.Ops)
+            var int8Ops = fp32Classifier == null ? model.Ops : model.Ops.Take(model.Ops.Count - 1).ToList();
+            foreach (var op in int8Ops)
             {
                 switch (op)
                 {
@@ -190,15 +208,40 @@ public static class PlanWriter
             var outQuant = model.Activations[last];
             var dequantize = NewOp(PlanFormat.OpDequantize);
             dequantize.In[0] = S8(last);
-            dequantize.Out[0] = AddActivation("logits.f32", Dims(last), grad: true);
             dequantize.Params[0] = BitConverter.SingleToInt32Bits(outQuant.Scale);
             dequantize.Params[1] = outQuant.ZeroPoint;
+            int classes;
+            if (fp32Classifier == null)
+            {
+                dequantize.Out[0] = AddActivation("logits.f32", Dims(last), grad: true);
+                classes = model.Shapes[last].C;
+            }
+            else
+            {
+                // The features enter the fp32 classifier, which is the only trainable part.
+                dequantize.Out[0] = AddActivation(last + ".f32", Dims(last), grad: true);
+                var w = fp32Classifier.TryGetValue("fc.w", out var fw) ? fw : throw new NanoTrainException(ErrorKind.BadInput, $"{model.Name}: no fp32 weights 'fc.w'");
+                var b = fp32Classifier.TryGetValue("fc.b", out var fb) ? fb : throw new NanoTrainException(ErrorKind.BadInput, $"{model.Name}: no fp32 weights 'fc.b'");
+                int inputs = model.Shapes[last].C;
+                classes = b.Length;
+                if (w.Length != inputs * classes)
+                {
+                    throw new NanoTrainException(ErrorKind.BadInput, $"{model.Name}: 'fc.w' has {w.Length} values, expected {inputs}x{classes}");
+                }
+                _values["fc.w"] = w;
+                _values["fc.b"] = b;
+                var fc = NewOp(PlanFormat.OpFc);
+                fc.In[0] = dequantize.Out[0];
+                fc.In[1] = ParamOf("fc.w", [1, 1, inputs, classes], ParameterRole.FcWeight);
+                fc.In[2] = ParamOf("fc.b", [1, 1, 1, classes], ParameterRole.Bias);
+                fc.Out[0] = AddActivation("logits.f32", [n, 1, 1, classes], grad: true);
+            }
             // The training section names the fp32 ends; the int8 tensors keep their names with ".s8".
             _index[last + ".s8"] = _index[last];
             _index["input.s8"] = _index["input"];
             _index["input"] = _index["input.f32"];
             _index["logits"] = _index["logits.f32"];
-            return Finish(n, model.Shapes[last].C);
+            return Finish(n, classes);
         }
 
         public PlanImage Build()
