@@ -25,6 +25,9 @@ public class KernelCheckTests
         cases.AddRange(KernelBench.LayerShapes(ZooModel.FromZoo(paths, "mbv2-w0.35").Build(16)));
         // Odd pixel counts, channel counts that are not multiples of 2 or 4, and FC tails.
         cases.Add(new BenchCase("odd 1x1", BenchKernel.ConvS8, 3, 5, 7, 5, 1, 1, 0, 1));
+        cases.Add(new BenchCase("stem 3x3 s2 cin 1", BenchKernel.ConvS8, 13, 11, 1, 16, 3, 2, 1, 1));
+        cases.Add(new BenchCase("dense 5x5 cin 3", BenchKernel.ConvS8, 9, 9, 3, 6, 5, 1, 2, 1));
+        cases.Add(new BenchCase("dense 3x3 cin 40 (too many taps: plain loop)", BenchKernel.ConvS8, 5, 5, 40, 4, 3, 1, 1, 1));
         cases.Add(new BenchCase("1x1 cin 6", BenchKernel.ConvS8, 4, 4, 6, 3, 1, 1, 0, 1));
         cases.Add(new BenchCase("fc 13->7", BenchKernel.FcS8, 1, 1, 13, 7, 1, 1, 0, 1));
         cases.Add(new BenchCase("fc 3->1", BenchKernel.FcS8, 1, 1, 3, 1, 1, 1, 0, 1));

@@ -166,6 +166,57 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
     }
 }
 
+/* Taps of one output pixel at most for the column path (k*k*cin), kept on the stack as int16. */
+#define NT_COLUMN_MAX 256
+
+/* Dense k x k conv with few taps per output (the stem: cin 1): the pixel's taps are gathered once into an
+ * int16 column with the input offset added (0 where the tap is padding, which contributes nothing), then
+ * each output channel is a dot product of that column with its OHWI weight row, two taps per SMLAD. */
+__attribute__((noinline)) static void conv_column(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
+                                                  const int32_t *b, int8_t *y)
+{
+    const nt_s8_quant_t local = *quant; /* see conv_1x1 */
+    const nt_s8_quant_t *q = &local;
+    const int32_t k = p->kernel;
+    const int32_t cin = p->in_c;
+    const int32_t taps = k * k * cin;
+    int16_t column[NT_COLUMN_MAX + 2];
+    for (int32_t n = 0; n < p->n; ++n) {
+        for (int32_t oh = 0; oh < p->out_h; ++oh) {
+            for (int32_t ow = 0; ow < p->out_w; ++ow) {
+                int32_t t = 0;
+                for (int32_t kh = 0; kh < k; ++kh) {
+                    const int32_t ih = oh * p->stride - p->pad + kh;
+                    for (int32_t kw = 0; kw < k; ++kw) {
+                        const int32_t iw = ow * p->stride - p->pad + kw;
+                        const int inside = ih >= 0 && ih < p->in_h && iw >= 0 && iw < p->in_w;
+                        const int8_t *xp = x + (((size_t)n * p->in_h + ih) * p->in_w + iw) * cin;
+                        for (int32_t ci = 0; ci < cin; ++ci) {
+                            column[t++] = (int16_t)(inside ? xp[ci] + q->input_offset : 0);
+                        }
+                    }
+                }
+                column[taps] = 0; /* pads an odd count for the pairwise loop */
+                int8_t *yrow = y + (((size_t)n * p->out_h + oh) * p->out_w + ow) * p->out_c;
+                for (int32_t co = 0; co < p->out_c; ++co) {
+                    const int8_t *wr = w + (size_t)co * taps;
+                    int32_t acc = b ? b[co] : 0;
+                    int32_t i = 0;
+                    for (; i + 1 < taps; i += 2) {
+                        const int16x2_t xv = (int16x2_t)(((uint32_t)(uint16_t)column[i + 1] << 16) | (uint16_t)column[i]);
+                        const int16x2_t wv = (int16x2_t)(((uint32_t)(uint16_t)wr[i + 1] << 16) | (uint16_t)wr[i]);
+                        acc = __smlad(xv, wv, acc);
+                    }
+                    if (i < taps) {
+                        acc += column[i] * wr[i];
+                    }
+                    yrow[co] = nt_s8_finish_fast(q, acc, co);
+                }
+            }
+        }
+    }
+}
+
 void nt_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
                       const int32_t *b, int8_t *y)
 {
@@ -175,6 +226,10 @@ void nt_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const
     }
     if (p->groups == p->in_c && p->groups == p->out_c && p->groups > 1) {
         depthwise(p, q, x, w, b, y);
+        return;
+    }
+    if (p->groups == 1 && p->kernel * p->kernel * p->in_c <= NT_COLUMN_MAX) {
+        conv_column(p, q, x, w, b, y);
         return;
     }
     nt_conv2d_s8_generic(p, q, x, w, b, y);
