@@ -32,29 +32,34 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
             int32_t a01 = b ? b[co + 1] : 0;
             int32_t a10 = a00;
             int32_t a11 = a01;
-            int32_t ci = 0;
-            for (; ci + 3 < cin; ci += 4) {
-                const uint32_t xv0 = nt_load4(x0 + ci);
-                const uint32_t xv1 = nt_load4(x1 + ci);
-                const uint32_t wv0 = nt_load4(w0 + ci);
-                const uint32_t wv1 = nt_load4(w1 + ci);
+            /* Both pixels and both weight rows are cin bytes apart: one stride register and two running
+             * pointers address all four words, which keeps the loop free of spills. */
+            const int8_t *xp = x0;
+            const int8_t *wp = w0;
+            const int8_t *x_end = x0 + (cin & ~3);
+            for (; xp < x_end; xp += 4, wp += 4) {
+                const uint32_t xv0 = nt_load4(xp);
+                const uint32_t wv0 = nt_load4(wp);
                 const int16x2_t x0e = __sxtab16(off2, (int8x4_t)xv0);
                 const int16x2_t x0o = nt_odd_bytes_plus(off2, xv0);
-                const int16x2_t x1e = __sxtab16(off2, (int8x4_t)xv1);
-                const int16x2_t x1o = nt_odd_bytes_plus(off2, xv1);
                 const int16x2_t w0e = __sxtb16((int8x4_t)wv0);
                 const int16x2_t w0o = nt_odd_bytes(wv0);
-                const int16x2_t w1e = __sxtb16((int8x4_t)wv1);
-                const int16x2_t w1o = nt_odd_bytes(wv1);
                 a00 = __smlad(x0e, w0e, a00);
                 a00 = __smlad(x0o, w0o, a00);
-                a01 = __smlad(x0e, w1e, a01);
-                a01 = __smlad(x0o, w1o, a01);
+                const uint32_t xv1 = nt_load4(xp + cin);
+                const int16x2_t x1e = __sxtab16(off2, (int8x4_t)xv1);
+                const int16x2_t x1o = nt_odd_bytes_plus(off2, xv1);
                 a10 = __smlad(x1e, w0e, a10);
                 a10 = __smlad(x1o, w0o, a10);
+                const uint32_t wv1 = nt_load4(wp + cin);
+                const int16x2_t w1e = __sxtb16((int8x4_t)wv1);
+                const int16x2_t w1o = nt_odd_bytes(wv1);
+                a01 = __smlad(x0e, w1e, a01);
+                a01 = __smlad(x0o, w1o, a01);
                 a11 = __smlad(x1e, w1e, a11);
                 a11 = __smlad(x1o, w1o, a11);
             }
+            int32_t ci = cin & ~3;
             for (; ci < cin; ++ci) {
                 const int32_t v0 = x0[ci] + off;
                 const int32_t v1 = x1[ci] + off;
