@@ -1,4 +1,5 @@
 using NanoTrain.Core.Common;
+using NanoTrain.Core.Quantization;
 using NanoTrain.Native;
 using NanoTrain.Reference.Kernels;
 
@@ -21,7 +22,7 @@ internal static class Int8Data
         for (int c = 0; c < channels; c++)
         {
             double real = Math.Pow(2, -12 + (8 * (rng.Next() >> 11) / (double)(1ul << 53)));
-            (mult[c], shift[c]) = Reference.Kernels.Quant.QuantizeMultiplier(real);
+            (mult[c], shift[c]) = FixedPointMultiplier.Quantize(real);
         }
         int inputOffset = (int)rng.NextBelow(256) - 127;
         int outputOffset = (int)rng.NextBelow(256) - 128;

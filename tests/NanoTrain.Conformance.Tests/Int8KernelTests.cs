@@ -1,4 +1,5 @@
 using NanoTrain.Core.Common;
+using NanoTrain.Core.Quantization;
 using NanoTrain.Native;
 using NanoTrain.Reference.Kernels;
 
@@ -70,9 +71,9 @@ public unsafe class Int8KernelTests
         var rng = new SplitMix64(77);
         var a = Int8Data.Int8(rng, 999);
         var b = Int8Data.Int8(rng, 999);
-        var (m1, s1) = Quant.QuantizeMultiplier(0.4);
-        var (m2, s2) = Quant.QuantizeMultiplier(0.5);
-        var (mo, so) = Quant.QuantizeMultiplier(1.7 / (1 << 20));
+        var (m1, s1) = FixedPointMultiplier.Quantize(0.4);
+        var (m2, s2) = FixedPointMultiplier.Quantize(0.5);
+        var (mo, so) = FixedPointMultiplier.Quantize(1.7 / (1 << 20));
         var q = new AddS8Quant(5, -3, m1, s1, m2, s2, mo, so, -7, 20, -128, 127);
         var expected = new sbyte[a.Length];
         var actual = new sbyte[a.Length];
@@ -121,7 +122,7 @@ public unsafe class Int8KernelTests
     [InlineData(3.9e-6)]
     public void QuantizedMultiplierReproducesTheRealScale(double real)
     {
-        var (m, s) = Quant.QuantizeMultiplier(real);
+        var (m, s) = FixedPointMultiplier.Quantize(real);
         Assert.InRange(m, 1 << 30, int.MaxValue);
         Assert.Equal(real, m * Math.Pow(2, s - 31), real * 1e-9);
         // Requantizing a large accumulator gives the rounded real product.

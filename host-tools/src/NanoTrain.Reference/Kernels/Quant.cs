@@ -37,31 +37,6 @@ public static class Quant
         return RoundingDivideByPot(SaturatingRoundingDoublingHighMul((int)((uint)acc << left), multiplier), right);
     }
 
-    /// <summary>
-    /// Splits a positive real multiplier into a Q31 mantissa in [2^30, 2^31) and a power-of-two shift, as
-    /// TFLite's QuantizeMultiplier does (frexp, round, renormalise on overflow).
-    /// </summary>
-    public static (int Multiplier, int Shift) QuantizeMultiplier(double real)
-    {
-        if (real <= 0)
-        {
-            return (0, 0);
-        }
-        int shift = (int)Math.Floor(Math.Log2(real)) + 1;
-        double fraction = real / Math.Pow(2, shift); // in [0.5, 1)
-        long q = (long)Math.Round(fraction * (1L << 31), MidpointRounding.AwayFromZero);
-        if (q == 1L << 31)
-        {
-            q /= 2;
-            shift++;
-        }
-        if (shift < -31)
-        {
-            return (0, 0);
-        }
-        return ((int)q, shift);
-    }
-
     public static sbyte Clamp(int v, int min, int max) => (sbyte)Math.Clamp(v, min, max);
 }
 
