@@ -12,20 +12,10 @@ namespace NanoTrain.Native.Tests;
 /// <summary>An int8 model runs through the plan executor exactly as the reference int8 kernels compute it.</summary>
 public class Int8PlanTests
 {
-    private static (QuantizedModel Model, LabeledImages Images) Quantized()
-    {
-        var g = TestModels.Tiny();
-        var weights = TestModels.Weights(g, 13);
-        var rng = new SplitMix64(6);
-        var pixels = Enumerable.Range(0, 32 * DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
-        var images = new LabeledImages("random", 4, new byte[32], pixels);
-        return (Quantizer.Quantize(g, weights, Calibrator.Calibrate(g, weights, images, 32, null, 1)), images);
-    }
-
     [Fact]
     public void ExecutorLogitsEqualTheReferenceInt8Kernels()
     {
-        var (model, images) = Quantized();
+        var (model, _, images) = TestModels.QuantizedTiny(13, 6, 32, 32);
         const int batch = 4;
         var plan = PlanWriter.WriteInt8(model, new PlanOptions { Batch = batch });
         using var exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
@@ -52,7 +42,7 @@ public class Int8PlanTests
     [Fact]
     public void Int8PlanRunsOnTheBoardWithTheHostsLoss()
     {
-        var (model, images) = Quantized();
+        var (model, _, images) = TestModels.QuantizedTiny(13, 6, 32, 32);
         var plan = PlanWriter.WriteInt8(model, new PlanOptions { Batch = 1, Board = "openmv-h7" });
         var paths = RepoPaths.Locate();
         var board = BoardCatalog.FromRepo(paths).Get("openmv-h7");
@@ -70,7 +60,7 @@ public class Int8PlanTests
     [Fact]
     public void BadRequantizationParametersAreRejectedByTheLoader()
     {
-        var (model, _) = Quantized();
+        var (model, _, _) = TestModels.QuantizedTiny(13, 6, 32, 32);
         var conv = (QuantizedConv)model.Ops[0];
         conv.Quant.Multiplier[0] = 5; // below 2^30 and not 0: the kernels' requantization would be wrong
         var plan = PlanWriter.WriteInt8(model, new PlanOptions { Batch = 1 });
@@ -82,20 +72,10 @@ public class Int8PlanTests
 /// <summary>Last-layer training over an int8 backbone: the device form issue 6 trains.</summary>
 public class Int8BackboneTests
 {
-    private static (QuantizedModel Model, Dictionary<string, float[]> Weights, LabeledImages Images) Setup()
-    {
-        var g = TestModels.Tiny();
-        var weights = TestModels.Weights(g, 14);
-        var rng = new SplitMix64(8);
-        var pixels = Enumerable.Range(0, 32 * DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
-        var images = new LabeledImages("random", 4, Enumerable.Range(0, 32).Select(i => (byte)(i % 4)).ToArray(), pixels);
-        return (Quantizer.Quantize(g, weights, Calibrator.Calibrate(g, weights, images, 32, null, 1)), weights, images);
-    }
-
     [Fact]
     public void OnlyTheFp32ClassifierTrainsAndTheLossFalls()
     {
-        var (model, weights, images) = Setup();
+        var (model, weights, images) = TestModels.QuantizedTiny(14, 8, 32, 32);
         const int batch = 8;
         var plan = PlanWriter.WriteInt8WithFp32Classifier(model, weights, new PlanOptions { Batch = batch, Momentum = true });
         Assert.Equal(new[] { "fc.w", "fc.b" }, plan.Trainable);
@@ -124,7 +104,7 @@ public class Int8BackboneTests
     [Fact]
     public void ClassifierStepOnTheBoardMatchesTheHost()
     {
-        var (model, weights, images) = Setup();
+        var (model, weights, images) = TestModels.QuantizedTiny(14, 8, 32, 32);
         var plan = PlanWriter.WriteInt8WithFp32Classifier(model, weights, new PlanOptions { Batch = 1, Board = "openmv-h7" });
         var paths = RepoPaths.Locate();
         var board = BoardCatalog.FromRepo(paths).Get("openmv-h7");

@@ -7,21 +7,10 @@ namespace NanoTrain.Native.Tests;
 
 public class QuantizedModelFileTests
 {
-    private static (QuantizedModel Model, LabeledImages Images) Quantized()
-    {
-        var g = TestModels.Tiny();
-        var weights = TestModels.Weights(g, 12);
-        var rng = new SplitMix64(4);
-        var pixels = Enumerable.Range(0, 64 * DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
-        var images = new LabeledImages("random", 4, new byte[64], pixels);
-        var ranges = Calibrator.Calibrate(g, weights, images, 48, null, 1);
-        return (Quantizer.Quantize(g, weights, ranges), images);
-    }
-
     [Fact]
     public void SavedModelLoadsBackAndComputesTheSameLogits()
     {
-        var (model, images) = Quantized();
+        var (model, _, images) = TestModels.QuantizedTiny(12, 4, 64, 48);
         string path = Path.Combine(Path.GetTempPath(), $"nt-q-{Guid.NewGuid():N}.ntq");
         try
         {
@@ -47,7 +36,7 @@ public class QuantizedModelFileTests
     [Fact]
     public void CorruptFileIsRefused()
     {
-        var (model, _) = Quantized();
+        var (model, _, _) = TestModels.QuantizedTiny(12, 4, 64, 48);
         string path = Path.Combine(Path.GetTempPath(), $"nt-q-{Guid.NewGuid():N}.ntq");
         try
         {

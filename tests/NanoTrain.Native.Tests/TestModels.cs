@@ -1,5 +1,8 @@
 using NanoTrain.Core.Common;
+using NanoTrain.Core.Data;
 using NanoTrain.Core.Model;
+using NanoTrain.Core.Quantization;
+using NanoTrain.Native.Quantization;
 
 namespace NanoTrain.Native.Tests;
 
@@ -49,5 +52,22 @@ internal static class TestModels
     {
         var rng = new SplitMix64(seed + 1);
         return Enumerable.Range(0, batch).Select(_ => (byte)rng.NextBelow((ulong)graph.Classes)).ToArray();
+    }
+
+    /// <summary>
+    /// The tiny model quantized after calibration on <paramref name="count"/> random images (labels cycle through
+    /// the classes); returns the int8 model, the fp32 weights it came from and the images.
+    /// </summary>
+    public static (QuantizedModel Model, Dictionary<string, float[]> Weights, LabeledImages Images) QuantizedTiny(
+        ulong weightSeed, ulong imageSeed, int count, int calibrationSamples)
+    {
+        var g = Tiny();
+        var weights = Weights(g, weightSeed);
+        var rng = new SplitMix64(imageSeed);
+        var pixels = Enumerable.Range(0, count * DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
+        var labels = Enumerable.Range(0, count).Select(i => (byte)(i % g.Classes)).ToArray();
+        var images = new LabeledImages("random", g.Classes, labels, pixels);
+        var ranges = Calibrator.Calibrate(g, weights, images, calibrationSamples, null, 1);
+        return (Quantizer.Quantize(g, weights, ranges), weights, images);
     }
 }
