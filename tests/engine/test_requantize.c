@@ -1,5 +1,6 @@
 /* nt_requantize_fast (the optimized kernels' requantization) equals TFLite's formulation in nt/quant.h
  * for every multiplier the quantizer produces, on edge and random accumulators. */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../firmware/engine/src/kernels/nt_s8_requantize_fast.h"
@@ -36,6 +37,25 @@ int main(void)
             acc >>= shift; /* keep acc << shift inside int32, as real accumulators are */
         }
         NT_CHECK_EQ_U((uint32_t)nt_requantize(acc, multiplier, shift), (uint32_t)nt_requantize_fast(acc, multiplier, shift));
+        if (shift < 0) {
+            const int32_t small = acc / 2; /* |small| < 2^30 */
+            NT_CHECK_EQ_U((uint32_t)nt_requantize(small, multiplier, shift),
+                          (uint32_t)nt_requantize_right_doubled(small * 2, multiplier, -shift - 1));
+        }
+    }
+    /* Multipliers with few bits set put many products exactly on a rounding tie, in both roundings. */
+    const int32_t tie_multipliers[] = { 1 << 30, (1 << 30) | (1 << 29), (1 << 30) | (1 << 28) | (1 << 27), INT32_MAX };
+    for (size_t i = 0; i < sizeof tie_multipliers / sizeof tie_multipliers[0]; ++i) {
+        for (int32_t shift = -12; shift <= 3; ++shift) {
+            for (int32_t acc = -70000; acc <= 70000; ++acc) {
+                NT_CHECK_EQ_U((uint32_t)nt_requantize(acc, tie_multipliers[i], shift),
+                              (uint32_t)nt_requantize_fast(acc, tie_multipliers[i], shift));
+                if (shift < 0) {
+                    NT_CHECK_EQ_U((uint32_t)nt_requantize(acc, tie_multipliers[i], shift),
+                                  (uint32_t)nt_requantize_right_doubled(acc * 2, tie_multipliers[i], -shift - 1));
+                }
+            }
+        }
     }
     return 0;
 }

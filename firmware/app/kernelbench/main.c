@@ -68,17 +68,23 @@ static uint32_t f32_mismatches(const float *a, const float *b, uint32_t count)
     return n;
 }
 
-/* Requantization parameters spanning the realistic range: multipliers in [2^30, 2^31), shifts -12..-4. */
+/* Requantization parameters spanning the realistic range: multipliers in [2^30, 2^31), shifts -13..-1; one
+ * case in eight also has a channel with a left shift or none (the kernels' other path), and half the cases
+ * clamp at both ends as a fused ReLU6 does. */
 static void random_quant(nt_s8_quant_t *q, int32_t channels)
 {
     for (int32_t i = 0; i < channels; ++i) {
         multiplier[i] = (int32_t)((1u << 30) | (next_random() & 0x3FFFFFFFu));
-        shift[i] = -4 - (int32_t)(next_random() % 9u);
+        shift[i] = -1 - (int32_t)(next_random() % 13u);
+    }
+    if (next_random() % 8u == 0) {
+        shift[next_random() % (uint32_t)channels] = (int32_t)(next_random() % 3u);
     }
     q->input_offset = (int32_t)(next_random() % 256u) - 127;
     q->output_offset = (int32_t)(next_random() % 256u) - 128;
-    q->act_min = (next_random() & 1u) ? -128 : q->output_offset;
-    q->act_max = 127;
+    const int relu6 = (int)(next_random() & 1u);
+    q->act_min = relu6 ? q->output_offset : -128;
+    q->act_max = relu6 ? q->act_min + (int32_t)(next_random() % (uint32_t)(128 - q->act_min)) : 127;
 }
 #endif
 
@@ -147,6 +153,9 @@ int main(void)
             random_quant(&q, p.out_c);
             for (int32_t i = 0; i < p.out_c; ++i) {
                 b[i] = (int32_t)(next_random() % 40001u) - 20000;
+            }
+            if (next_random() % 8u == 0) {
+                b[next_random() % (uint32_t)p.out_c] = (1 << 29) + (int32_t)(next_random() % 1000u); /* too large to double */
             }
 #endif
             t0 = nt_counter_ticks();

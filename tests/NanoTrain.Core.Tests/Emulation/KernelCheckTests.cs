@@ -23,6 +23,15 @@ public class KernelCheckTests
         string elf = new FirmwareBuilder(paths).Build(board, "kernelcheck");
         var cases = KernelBench.Anchors.Where(c => anchors).ToList();
         cases.AddRange(KernelBench.LayerShapes(ZooModel.FromZoo(paths, "mbv2-w0.35").Build(16)));
+        cases.AddRange(KernelBench.LayerShapes(ZooModel.FromZoo(paths, "mcunet-tiny").Build(16)));
+        // Depthwise: 5x5 and 7x7, stride 2, images with no interior pixel, channels not a multiple of 4.
+        cases.Add(new BenchCase("dw 5x5 s1", BenchKernel.ConvS8, 9, 7, 12, 12, 5, 1, 2, 12));
+        cases.Add(new BenchCase("dw 7x7 s2", BenchKernel.ConvS8, 11, 10, 8, 8, 7, 2, 3, 8));
+        cases.Add(new BenchCase("dw 5x5 on 2x2", BenchKernel.ConvS8, 2, 2, 16, 16, 5, 1, 2, 16));
+        cases.Add(new BenchCase("dw 3x3 s2 on 3x3", BenchKernel.ConvS8, 3, 3, 4, 4, 3, 2, 1, 4));
+        cases.Add(new BenchCase("dw 3x3 6 channels", BenchKernel.ConvS8, 5, 5, 6, 6, 3, 1, 1, 6));
+        cases.Add(new BenchCase("fc 16->10", BenchKernel.FcS8, 1, 1, 16, 10, 1, 1, 0, 1));
+        cases.Add(new BenchCase("fc 112->6", BenchKernel.FcS8, 1, 1, 112, 6, 1, 1, 0, 1));
         // Odd pixel counts, channel counts that are not multiples of 2 or 4, and FC tails.
         cases.Add(new BenchCase("odd 1x1", BenchKernel.ConvS8, 3, 5, 7, 5, 1, 1, 0, 1));
         cases.Add(new BenchCase("stem 3x3 s2 cin 1", BenchKernel.ConvS8, 13, 11, 1, 16, 3, 2, 1, 1));

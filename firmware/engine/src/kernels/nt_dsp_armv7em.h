@@ -37,4 +37,52 @@ static inline int16x2_t nt_offset2(int32_t offset)
     return (int16x2_t)(((uint32_t)(uint16_t)offset << 16) | (uint16_t)offset);
 }
 
+/* Both halfwords doubled (values within int16 after doubling). */
+static inline int16x2_t nt_twice(int16x2_t v)
+{
+    return __sadd16(v, v);
+}
+
+/* The clamp bounds of an int8 output in every byte of a word, for nt_s8_pack4 / nt_s8_pack2. */
+static inline uint32_t nt_bytes4(int32_t v)
+{
+    return (uint32_t)(uint8_t)v * 0x01010101u;
+}
+
+/* Four int32 outputs (output offset added) saturated to int8, packed little-endian and clamped bytewise to
+ * [min4, max4] with SSUB8 + SEL: equal to clamping each value to [act_min, act_max] (both inside int8). */
+static inline uint32_t nt_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3, uint32_t min4, uint32_t max4)
+{
+    uint32_t p = (uint8_t)__ssat(v0, 8);
+    p |= (uint32_t)(uint8_t)__ssat(v1, 8) << 8;
+    p |= (uint32_t)(uint8_t)__ssat(v2, 8) << 16;
+    p |= (uint32_t)(uint8_t)__ssat(v3, 8) << 24;
+    (void)__ssub8((int8x4_t)p, (int8x4_t)min4); /* GE set where p >= min */
+    p = (uint32_t)__sel((uint8x4_t)p, (uint8x4_t)min4);
+    (void)__ssub8((int8x4_t)p, (int8x4_t)max4); /* GE set where p >= max */
+    return (uint32_t)__sel((uint8x4_t)max4, (uint8x4_t)p);
+}
+
+/* Two outputs, as nt_s8_pack4, in the low halfword. */
+static inline uint32_t nt_s8_pack2(int32_t v0, int32_t v1, uint32_t min4, uint32_t max4)
+{
+    uint32_t p = (uint8_t)__ssat(v0, 8);
+    p |= (uint32_t)(uint8_t)__ssat(v1, 8) << 8;
+    (void)__ssub8((int8x4_t)p, (int8x4_t)min4);
+    p = (uint32_t)__sel((uint8x4_t)p, (uint8x4_t)min4);
+    (void)__ssub8((int8x4_t)p, (int8x4_t)max4);
+    return (uint32_t)__sel((uint8x4_t)max4, (uint8x4_t)p);
+}
+
+static inline void nt_store4(int8_t *p, uint32_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static inline void nt_store2(int8_t *p, uint32_t v)
+{
+    const uint16_t h = (uint16_t)v;
+    memcpy(p, &h, sizeof h);
+}
+
 #endif

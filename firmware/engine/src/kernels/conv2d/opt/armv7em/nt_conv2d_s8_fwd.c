@@ -1,14 +1,24 @@
-/* int8 conv for ARMv7E-M (Cortex-M4/M7) with the DSP extension: 1x1 convolutions as dot products over
- * channels with SMLAD (two multiply-accumulates per instruction), two pixels by two output channels at a
- * time; depthwise convolutions four channels at a time with 32-bit loads and SMLABB/SMLATT, taps clipped
- * to the image once per output pixel; other shapes use the plain loop. Equal to the reference bit for bit
- * (exact int32 sums). */
+/* int8 conv for ARMv7E-M (Cortex-M4/M7) with the DSP extension. Equal to the reference bit for bit (exact
+ * int32 sums; nt_requantize_right is TFLite's requantization in fewer operations).
+ * - 1x1: two input pixels are widened once into an int16 column (input offset added, bytes in SXTB16
+ *   order), then each pair of output channels is two dot products per pixel with SMLAD, two pixels by two
+ *   channels at a time.
+ * - depthwise: four channels at a time; their weights are widened once per call into a table on the stack,
+ *   and each output pixel's taps inside the image are a flat offset list (fixed for interior pixels), one
+ *   32-bit load, two extensions and four SMLABB/SMLATT per tap.
+ * - dense k x k with few taps (the stem): an int16 column per pixel, SMLAD over it.
+ * Outputs are requantized in SIMD groups: saturate, pack, clamp bytewise. Shapes without a fast path, and
+ * layers with a non-negative shift, use the plain loop. */
 #include "nt/kernels.h"
 #include "../../../nt_dsp_armv7em.h"
 #include "../../../nt_s8_requantize_fast.h"
 #include "../../nt_conv2d_s8_generic.h"
 
-__attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w, const int32_t *b, int8_t *y)
+/* Input channels of the 1x1 column (two pixels of int16 at most, on the stack). */
+#define NT_1X1_COLUMN_MAX 512
+
+__attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
+                                               const int32_t *b, int8_t *y)
 {
     /* A local copy: the int8 stores below could alias *quant, which would force reloads of every field. */
     const nt_s8_quant_t local = *quant;
@@ -16,73 +26,75 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
     const int32_t cin = p->in_c;
     const int32_t cout = p->out_c;
     const int32_t pixels = p->n * p->in_h * p->in_w;
-    const int32_t off = q->input_offset;
-    const int16x2_t off2 = nt_offset2(off);
+    const int32_t groups4 = cin >> 2;
+    const int16x2_t off2 = nt_offset2(q->input_offset);
+    const uint32_t min4 = nt_bytes4(q->act_min);
+    const uint32_t max4 = nt_bytes4(q->act_max);
+    const int32_t oo = q->output_offset;
+    /* Per four channels: pixel 0 even/odd bytes, pixel 1 even/odd bytes, as SXTB16 of a weight word pairs them;
+     * doubled, with the bias, for nt_requantize_right_doubled. */
+    int16x2_t column[NT_1X1_COLUMN_MAX];
     int32_t px = 0;
     for (; px + 1 < pixels; px += 2) {
         const int8_t *x0 = x + (size_t)px * cin;
-        const int8_t *x1 = x0 + cin;
+        for (int32_t g = 0; g < groups4; ++g) {
+            const uint32_t v0 = nt_load4(x0 + 4 * g);
+            const uint32_t v1 = nt_load4(x0 + cin + 4 * g);
+            column[4 * g] = nt_twice(__sxtab16(off2, (int8x4_t)v0));
+            column[4 * g + 1] = nt_twice(nt_odd_bytes_plus(off2, v0));
+            column[4 * g + 2] = nt_twice(__sxtab16(off2, (int8x4_t)v1));
+            column[4 * g + 3] = nt_twice(nt_odd_bytes_plus(off2, v1));
+        }
         int8_t *y0 = y + (size_t)px * cout;
-        int8_t *y1 = y0 + cout;
         int32_t co = 0;
         for (; co + 1 < cout; co += 2) {
-            const int8_t *w0 = w + (size_t)co * cin;
-            const int8_t *w1 = w0 + cin;
-            int32_t a00 = b ? b[co] : 0;
-            int32_t a01 = b ? b[co + 1] : 0;
+            const int8_t *wp = w + (size_t)co * cin;
+            int32_t a00 = b ? 2 * b[co] : 0;
+            int32_t a01 = b ? 2 * b[co + 1] : 0;
             int32_t a10 = a00;
             int32_t a11 = a01;
-            /* Both pixels and both weight rows are cin bytes apart: one stride register and two running
-             * pointers address all four words, which keeps the loop free of spills. */
-            const int8_t *xp = x0;
-            const int8_t *wp = w0;
-            const int8_t *x_end = x0 + (cin & ~3);
-            for (; xp < x_end; xp += 4, wp += 4) {
-                const uint32_t xv0 = nt_load4(xp);
+            const int16x2_t *cp = column;
+            const int16x2_t *c_end = column + 4 * groups4;
+            for (; cp < c_end; cp += 4, wp += 4) {
                 const uint32_t wv0 = nt_load4(wp);
-                const int16x2_t x0e = __sxtab16(off2, (int8x4_t)xv0);
-                const int16x2_t x0o = nt_odd_bytes_plus(off2, xv0);
+                const uint32_t wv1 = nt_load4(wp + cin);
                 const int16x2_t w0e = __sxtb16((int8x4_t)wv0);
                 const int16x2_t w0o = nt_odd_bytes(wv0);
-                a00 = __smlad(x0e, w0e, a00);
-                a00 = __smlad(x0o, w0o, a00);
-                const uint32_t xv1 = nt_load4(xp + cin);
-                const int16x2_t x1e = __sxtab16(off2, (int8x4_t)xv1);
-                const int16x2_t x1o = nt_odd_bytes_plus(off2, xv1);
-                a10 = __smlad(x1e, w0e, a10);
-                a10 = __smlad(x1o, w0o, a10);
-                const uint32_t wv1 = nt_load4(wp + cin);
+                a00 = __smlad(cp[0], w0e, a00);
+                a00 = __smlad(cp[1], w0o, a00);
+                a10 = __smlad(cp[2], w0e, a10);
+                a10 = __smlad(cp[3], w0o, a10);
                 const int16x2_t w1e = __sxtb16((int8x4_t)wv1);
                 const int16x2_t w1o = nt_odd_bytes(wv1);
-                a01 = __smlad(x0e, w1e, a01);
-                a01 = __smlad(x0o, w1o, a01);
-                a11 = __smlad(x1e, w1e, a11);
-                a11 = __smlad(x1o, w1o, a11);
+                a01 = __smlad(cp[0], w1e, a01);
+                a01 = __smlad(cp[1], w1o, a01);
+                a11 = __smlad(cp[2], w1e, a11);
+                a11 = __smlad(cp[3], w1o, a11);
             }
-            int32_t ci = cin & ~3;
-            for (; ci < cin; ++ci) {
-                const int32_t v0 = x0[ci] + off;
-                const int32_t v1 = x1[ci] + off;
-                a00 += v0 * w0[ci];
-                a01 += v0 * w1[ci];
-                a10 += v1 * w0[ci];
-                a11 += v1 * w1[ci];
-            }
-            y0[co] = nt_s8_finish_fast(q, a00, co);
-            y0[co + 1] = nt_s8_finish_fast(q, a01, co + 1);
-            y1[co] = nt_s8_finish_fast(q, a10, co);
-            y1[co + 1] = nt_s8_finish_fast(q, a11, co + 1);
+            const int32_t m0 = q->multiplier[co];
+            const int32_t m1 = q->multiplier[co + 1];
+            const int32_t r0 = ~q->shift[co];
+            const int32_t r1 = ~q->shift[co + 1];
+            nt_store2(y0 + co, nt_s8_pack2(nt_requantize_right_doubled(a00, m0, r0) + oo, nt_requantize_right_doubled(a01, m1, r1) + oo,
+                                           min4, max4));
+            nt_store2(y0 + cout + co, nt_s8_pack2(nt_requantize_right_doubled(a10, m0, r0) + oo,
+                                                  nt_requantize_right_doubled(a11, m1, r1) + oo, min4, max4));
         }
-        for (; co < cout; ++co) {
-            const int8_t *w0 = w + (size_t)co * cin;
-            int32_t a0 = b ? b[co] : 0;
+        if (co < cout) {
+            const int8_t *wp = w + (size_t)co * cin;
+            int32_t a0 = b ? 2 * b[co] : 0;
             int32_t a1 = a0;
-            for (int32_t ci = 0; ci < cin; ++ci) {
-                a0 += (x0[ci] + off) * w0[ci];
-                a1 += (x1[ci] + off) * w0[ci];
+            for (int32_t g = 0; g < groups4; ++g) {
+                const uint32_t wv = nt_load4(wp + 4 * g);
+                const int16x2_t we = __sxtb16((int8x4_t)wv);
+                const int16x2_t wo = nt_odd_bytes(wv);
+                a0 = __smlad(column[4 * g], we, a0);
+                a0 = __smlad(column[4 * g + 1], wo, a0);
+                a1 = __smlad(column[4 * g + 2], we, a1);
+                a1 = __smlad(column[4 * g + 3], wo, a1);
             }
-            y0[co] = nt_s8_finish_fast(q, a0, co);
-            y1[co] = nt_s8_finish_fast(q, a1, co);
+            y0[co] = nt_s8_finish_fast(q, a0 / 2, co);
+            y0[cout + co] = nt_s8_finish_fast(q, a1 / 2, co);
         }
     }
     for (; px < pixels; ++px) {
@@ -91,80 +103,147 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
             const int8_t *w0 = w + (size_t)co * cin;
             int32_t a = b ? b[co] : 0;
             for (int32_t ci = 0; ci < cin; ++ci) {
-                a += (x0[ci] + off) * w0[ci];
+                a += (x0[ci] + q->input_offset) * w0[ci];
             }
             y[(size_t)px * cout + co] = nt_s8_finish_fast(q, a, co);
         }
     }
 }
 
-/* Depthwise: weights [kh][kw][c]; out_c == in_c == groups. The taps inside the image are listed once per
- * output pixel (byte offsets into the input and the weights), so the channel loop runs over a flat list. */
+/* Largest depthwise kernel (k x k taps) of the fast path. */
+#define NT_DW_TAPS_MAX 49
+
+/* Four channels of one output pixel whose taps are rows [kh0, kh1) and columns [kw0, kw1) of the kernel; xc
+ * points at the input of tap (0, 0) (possibly outside the image, never read there). we/wo are the widened
+ * weights of channels (c, c+2) and (c+1, c+3), doubled. */
+static inline void dw_pixel4(const int8_t *xc, int32_t c_all, int32_t row, int32_t k, int32_t kh0, int32_t kh1, int32_t kw0, int32_t kw1,
+                             int16x2_t off2, const int16x2_t *we, const int16x2_t *wo, int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t kh = kh0; kh < kh1; ++kh) {
+        const int8_t *xp = xc + kh * row + kw0 * c_all;
+        const int16x2_t *wep = we + kh * k + kw0;
+        const int16x2_t *wop = wo + kh * k + kw0;
+        for (int32_t kw = kw0; kw < kw1; ++kw, xp += c_all) {
+            const uint32_t xv = nt_load4(xp);
+            const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv); /* channels c, c+2 */
+            const int16x2_t xo = nt_odd_bytes_plus(off2, xv);    /* channels c+1, c+3 */
+            const int16x2_t wev = *wep++;
+            const int16x2_t wov = *wop++;
+            a0 = __smlabb(xe, wev, a0);
+            a2 = __smlatt(xe, wev, a2);
+            a1 = __smlabb(xo, wov, a1);
+            a3 = __smlatt(xo, wov, a3);
+        }
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+/* Interior pixels of a 3x3 depthwise: all nine taps, unrolled. */
+static inline void dw_pixel4_3x3(const int8_t *xc, int32_t c_all, int32_t row, int16x2_t off2, const int16x2_t *we, const int16x2_t *wo,
+                                 int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t kh = 0; kh < 3; ++kh) {
+        const int8_t *xr = xc + kh * row;
+        for (int32_t kw = 0; kw < 3; ++kw) {
+            const uint32_t xv = nt_load4(xr + kw * c_all);
+            const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv);
+            const int16x2_t xo = nt_odd_bytes_plus(off2, xv);
+            const int32_t t = kh * 3 + kw;
+            a0 = __smlabb(xe, we[t], a0);
+            a2 = __smlatt(xe, we[t], a2);
+            a1 = __smlabb(xo, wo[t], a1);
+            a3 = __smlatt(xo, wo[t], a3);
+        }
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+/* Requantization of one group of four depthwise channels. */
+typedef struct dw_quant4 {
+    int32_t bias[4];       /* doubled */
+    int32_t multiplier[4];
+    int32_t r_minus_1[4];
+    int32_t output_offset;
+    uint32_t min4, max4;
+} dw_quant4_t;
+
+static inline uint32_t dw_finish4(const dw_quant4_t *g, const int32_t acc[4])
+{
+    const int32_t oo = g->output_offset;
+    return nt_s8_pack4(nt_requantize_right_doubled(acc[0], g->multiplier[0], g->r_minus_1[0]) + oo,
+                       nt_requantize_right_doubled(acc[1], g->multiplier[1], g->r_minus_1[1]) + oo,
+                       nt_requantize_right_doubled(acc[2], g->multiplier[2], g->r_minus_1[2]) + oo,
+                       nt_requantize_right_doubled(acc[3], g->multiplier[3], g->r_minus_1[3]) + oo, g->min4, g->max4);
+}
+
+static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* Depthwise: weights [kh][kw][c]; out_c == in_c == groups, c % 4 == 0, k*k <= NT_DW_TAPS_MAX; accumulators
+ * hold doubled sums (see nt_requantize_right_doubled). Channels are the outer loop so that the widened
+ * weights of four channels stay in a small table; rows and columns whose taps all lie inside the image take
+ * the path without bounds. */
 __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
                                                 const int32_t *b, int8_t *y)
 {
-    const nt_s8_quant_t local = *quant; /* see conv_1x1 */
-    const nt_s8_quant_t *q = &local;
     const int32_t c_all = p->in_c;
     const int32_t k = p->kernel;
-    const int32_t off = q->input_offset;
-    const int16x2_t off2 = nt_offset2(off);
-    int32_t x_taps[49];
-    int32_t w_taps[49];
-    for (int32_t n = 0; n < p->n; ++n) {
-        const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * c_all;
-        for (int32_t oh = 0; oh < p->out_h; ++oh) {
-            const int32_t ih0 = oh * p->stride - p->pad;
-            for (int32_t ow = 0; ow < p->out_w; ++ow) {
-                const int32_t iw0 = ow * p->stride - p->pad;
-                int32_t taps = 0;
-                for (int32_t kh = 0; kh < k; ++kh) {
-                    const int32_t ih = ih0 + kh;
-                    if (ih < 0 || ih >= p->in_h) {
-                        continue;
-                    }
-                    for (int32_t kw = 0; kw < k; ++kw) {
-                        const int32_t iw = iw0 + kw;
-                        if (iw < 0 || iw >= p->in_w) {
-                            continue;
+    const int32_t s = p->stride;
+    const int32_t row = p->in_w * c_all;
+    const int16x2_t off2 = nt_offset2(quant->input_offset);
+    int16x2_t we[NT_DW_TAPS_MAX];
+    int16x2_t wo[NT_DW_TAPS_MAX];
+    dw_quant4_t g;
+    g.output_offset = quant->output_offset;
+    g.min4 = nt_bytes4(quant->act_min);
+    g.max4 = nt_bytes4(quant->act_max);
+    /* Output rows [oh_lo, oh_hi) and columns [ow_lo, ow_hi) have every tap inside the image. */
+    const int32_t lo = (p->pad + s - 1) / s;
+    const int32_t oh_lo = lo < p->out_h ? lo : p->out_h;
+    const int32_t ow_lo = lo < p->out_w ? lo : p->out_w;
+    const int32_t oh_hi = clamp_i32(p->in_h - k + p->pad < 0 ? 0 : (p->in_h - k + p->pad) / s + 1, oh_lo, p->out_h);
+    const int32_t ow_hi = clamp_i32(p->in_w - k + p->pad < 0 ? 0 : (p->in_w - k + p->pad) / s + 1, ow_lo, p->out_w);
+    for (int32_t c = 0; c < c_all; c += 4) {
+        for (int32_t t = 0; t < k * k; ++t) {
+            const uint32_t wv = nt_load4(w + (size_t)t * c_all + c);
+            we[t] = nt_twice(__sxtb16((int8x4_t)wv));
+            wo[t] = nt_twice(nt_odd_bytes(wv));
+        }
+        for (int32_t i = 0; i < 4; ++i) {
+            g.bias[i] = b ? 2 * b[c + i] : 0;
+            g.multiplier[i] = quant->multiplier[c + i];
+            g.r_minus_1[i] = ~quant->shift[c + i];
+        }
+        for (int32_t n = 0; n < p->n; ++n) {
+            const int8_t *xn = x + (size_t)n * p->in_h * row + c;
+            for (int32_t oh = 0; oh < p->out_h; ++oh) {
+                const int32_t ih0 = oh * s - p->pad;
+                const int32_t kh0 = ih0 < 0 ? -ih0 : 0;
+                const int32_t kh1 = ih0 + k > p->in_h ? p->in_h - ih0 : k;
+                int8_t *yp = y + (((size_t)n * p->out_h + oh) * p->out_w) * c_all + c;
+                /* Columns [ow_lo, ow_hi) of an interior row need no bounds: a run of them between two borders. */
+                const int32_t run_from = oh >= oh_lo && oh < oh_hi ? ow_lo : p->out_w;
+                const int32_t run_to = oh >= oh_lo && oh < oh_hi ? ow_hi : p->out_w;
+                for (int32_t ow = 0; ow < p->out_w; ++ow) {
+                    int32_t acc[4] = { g.bias[0], g.bias[1], g.bias[2], g.bias[3] };
+                    const int32_t iw0 = ow * s - p->pad;
+                    const int8_t *xc = xn + ih0 * row + iw0 * c_all;
+                    if (ow >= run_from && ow < run_to) {
+                        if (k == 3) {
+                            dw_pixel4_3x3(xc, c_all, row, off2, we, wo, acc);
+                        } else {
+                            dw_pixel4(xc, c_all, row, k, 0, k, 0, k, off2, we, wo, acc);
                         }
-                        x_taps[taps] = (ih * p->in_w + iw) * c_all;
-                        w_taps[taps] = (kh * k + kw) * c_all;
-                        ++taps;
+                    } else {
+                        const int32_t kw0 = iw0 < 0 ? -iw0 : 0;
+                        const int32_t kw1 = iw0 + k > p->in_w ? p->in_w - iw0 : k;
+                        dw_pixel4(xc, c_all, row, k, kh0, kh1, kw0, kw1, off2, we, wo, acc);
                     }
-                }
-                int8_t *yrow = y + (((size_t)n * p->out_h + oh) * p->out_w + ow) * c_all;
-                int32_t c = 0;
-                for (; c + 3 < c_all; c += 4) {
-                    int32_t a0 = b ? b[c] : 0;
-                    int32_t a1 = b ? b[c + 1] : 0;
-                    int32_t a2 = b ? b[c + 2] : 0;
-                    int32_t a3 = b ? b[c + 3] : 0;
-                    const int8_t *xc = xn + c;
-                    const int8_t *wc = w + c;
-                    for (int32_t t = 0; t < taps; ++t) {
-                        const uint32_t xv = nt_load4(xc + x_taps[t]);
-                        const uint32_t wv = nt_load4(wc + w_taps[t]);
-                        const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv); /* channels c, c+2 */
-                        const int16x2_t xo = nt_odd_bytes_plus(off2, xv);       /* channels c+1, c+3 */
-                        const int16x2_t we = __sxtb16((int8x4_t)wv);
-                        const int16x2_t wo = nt_odd_bytes(wv);
-                        a0 = __smlabb(xe, we, a0);
-                        a2 = __smlatt(xe, we, a2);
-                        a1 = __smlabb(xo, wo, a1);
-                        a3 = __smlatt(xo, wo, a3);
-                    }
-                    yrow[c] = nt_s8_finish_fast(q, a0, c);
-                    yrow[c + 1] = nt_s8_finish_fast(q, a1, c + 1);
-                    yrow[c + 2] = nt_s8_finish_fast(q, a2, c + 2);
-                    yrow[c + 3] = nt_s8_finish_fast(q, a3, c + 3);
-                }
-                for (; c < c_all; ++c) {
-                    int32_t a = b ? b[c] : 0;
-                    for (int32_t t = 0; t < taps; ++t) {
-                        a += (xn[x_taps[t] + c] + off) * w[w_taps[t] + c];
-                    }
-                    yrow[c] = nt_s8_finish_fast(q, a, c);
+                    nt_store4(yp + (size_t)ow * c_all, dw_finish4(&g, acc));
                 }
             }
         }
@@ -225,11 +304,17 @@ __attribute__((noinline)) static void conv_column(const nt_conv2d_params_t *p, c
 void nt_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
                       const int32_t *b, int8_t *y)
 {
-    if (p->kernel == 1 && p->stride == 1 && p->pad == 0 && p->groups == 1) {
+    if (!nt_s8_all_right_shifts(q, p->out_c)) {
+        nt_conv2d_s8_generic(p, q, x, w, b, y);
+        return;
+    }
+    if (p->kernel == 1 && p->stride == 1 && p->pad == 0 && p->groups == 1 && p->in_c % 4 == 0 && p->in_c <= NT_1X1_COLUMN_MAX &&
+        nt_s8_doubling_fits(b, p->out_c, p->in_c)) {
         conv_1x1(p, q, x, w, b, y);
         return;
     }
-    if (p->groups == p->in_c && p->groups == p->out_c && p->groups > 1) {
+    if (p->groups == p->in_c && p->groups == p->out_c && p->in_c % 4 == 0 && p->kernel * p->kernel <= NT_DW_TAPS_MAX &&
+        nt_s8_doubling_fits(b, p->out_c, p->kernel * p->kernel)) {
         depthwise(p, q, x, w, b, y);
         return;
     }
