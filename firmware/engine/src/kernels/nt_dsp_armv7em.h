@@ -53,10 +53,12 @@ static inline uint32_t nt_bytes4(int32_t v)
  * [min4, max4] with SSUB8 + SEL: equal to clamping each value to [act_min, act_max] (both inside int8). */
 static inline uint32_t nt_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3, uint32_t min4, uint32_t max4)
 {
-    uint32_t p = (uint8_t)__ssat(v0, 8);
-    p |= (uint32_t)(uint8_t)__ssat(v1, 8) << 8;
-    p |= (uint32_t)(uint8_t)__ssat(v2, 8) << 16;
-    p |= (uint32_t)(uint8_t)__ssat(v3, 8) << 24;
+    /* Halfwords (v0, v2) and (v1, v3), then their low bytes interleaved: PKHBT, UXTB16, ORR. */
+    uint32_t even;
+    uint32_t odd;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(even) : "r"(__ssat(v0, 8)), "r"(__ssat(v2, 8)));
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(odd) : "r"(__ssat(v1, 8)), "r"(__ssat(v3, 8)));
+    uint32_t p = (uint32_t)__uxtb16(even) | ((uint32_t)__uxtb16(odd) << 8);
     (void)__ssub8((int8x4_t)p, (int8x4_t)min4); /* GE set where p >= min */
     p = (uint32_t)__sel((uint8x4_t)p, (uint8x4_t)min4);
     (void)__ssub8((int8x4_t)p, (int8x4_t)max4); /* GE set where p >= max */

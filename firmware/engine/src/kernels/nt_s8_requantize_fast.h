@@ -49,28 +49,20 @@ static inline int32_t nt_requantize_right_doubled(int32_t acc2, int32_t multipli
     return ((q >> r_minus_1) + 1) >> 1;
 }
 
-/* Whether a kernel may accumulate doubled values: |bias| + taps * 255 * 128 < 2^30 bounds every accumulator
- * (|x + input_offset| <= 255, |w| <= 128), so 2*acc stays inside int32. */
-static inline int nt_s8_doubling_fits(const int32_t *b, int32_t channels, int32_t taps)
+/* Whether every channel shifts right (so nt_requantize_right serves all of them) and a kernel may accumulate
+ * doubled values: |bias| + taps * 255 * 128 < 2^30 bounds every accumulator (|x + input_offset| <= 255,
+ * |w| <= 128), so 2*acc stays inside int32. The optimized kernels' fast paths need both. */
+static inline int nt_s8_doubling_fits(const nt_s8_quant_t *q, const int32_t *b, int32_t channels, int32_t taps)
 {
     const int64_t products = (int64_t)taps * 255 * 128;
     if (products >= (1ll << 30)) {
         return 0;
     }
-    const int32_t limit = (int32_t)((1ll << 30) - products);
-    for (int32_t c = 0; b && c < channels; ++c) {
-        if (b[c] >= limit || b[c] <= -limit) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Whether every channel of q shifts right, so that nt_requantize_right serves all of them. */
-static inline int nt_s8_all_right_shifts(const nt_s8_quant_t *q, int32_t channels)
-{
+    const uint32_t limit = (uint32_t)((1ll << 30) - products);
     for (int32_t c = 0; c < channels; ++c) {
-        if (q->shift[c] >= 0) {
+        const int32_t bias = b ? b[c] : 0;
+        /* |bias| < limit as one unsigned comparison: bias + limit - 1 lies in [0, 2*limit - 2]. */
+        if (q->shift[c] >= 0 || (uint32_t)bias + limit - 1u > 2u * limit - 2u) {
             return 0;
         }
     }

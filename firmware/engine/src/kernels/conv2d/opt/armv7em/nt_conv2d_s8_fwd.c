@@ -304,17 +304,13 @@ __attribute__((noinline)) static void conv_column(const nt_conv2d_params_t *p, c
 void nt_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
                       const int32_t *b, int8_t *y)
 {
-    if (!nt_s8_all_right_shifts(q, p->out_c)) {
-        nt_conv2d_s8_generic(p, q, x, w, b, y);
-        return;
-    }
     if (p->kernel == 1 && p->stride == 1 && p->pad == 0 && p->groups == 1 && p->in_c % 4 == 0 && p->in_c <= NT_1X1_COLUMN_MAX &&
-        nt_s8_doubling_fits(b, p->out_c, p->in_c)) {
+        nt_s8_doubling_fits(q, b, p->out_c, p->in_c)) {
         conv_1x1(p, q, x, w, b, y);
         return;
     }
     if (p->groups == p->in_c && p->groups == p->out_c && p->in_c % 4 == 0 && p->kernel * p->kernel <= NT_DW_TAPS_MAX &&
-        nt_s8_doubling_fits(b, p->out_c, p->kernel * p->kernel)) {
+        nt_s8_doubling_fits(q, b, p->out_c, p->kernel * p->kernel)) {
         depthwise(p, q, x, w, b, y);
         return;
     }
