@@ -50,7 +50,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("import", "bring a model from ONNX into the zoo format", 12));
         root.Subcommands.Add(QuantizeCommand.Create());
-        root.Subcommands.Add(PlannedCommand.Create("plan", "choose the trainable part and the memory plan for a board and budget, emit .ntplan", 5));
+        root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(BuildCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());

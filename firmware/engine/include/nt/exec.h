@@ -19,9 +19,24 @@ typedef struct nt_sgd_config {
     float weight_decay;  /**< L2 coefficient added to the gradient */
 } nt_sgd_config_t;
 
+/** Phases the executor can time (nt_exec_set_clock). */
+typedef enum nt_exec_phase {
+    NT_PHASE_FORWARD = 0,
+    NT_PHASE_LOSS = 1,
+    NT_PHASE_BACKWARD_DX = 2,  /**< input gradients (and everything of ops without weights) */
+    NT_PHASE_BACKWARD_DW = 3,  /**< weight and bias gradients */
+    NT_PHASE_UPDATE = 4,
+    NT_PHASE_COUNT = 5
+} nt_exec_phase;
+
+/** A monotonic counter (SysTick ticks on a board), read around each timed piece of work. */
+typedef uint64_t (*nt_exec_clock_fn)(void);
+
 /** Executor state; no heap, lives wherever the caller puts it. */
 typedef struct nt_exec {
     const nt_plan_t *plan;
+    nt_exec_clock_fn clock;               /**< NULL: nothing is timed */
+    uint64_t ticks[NT_PHASE_COUNT];       /**< clock ticks per phase since the last nt_exec_clear_ticks */
     uint8_t *space[NT_PLAN_MAX_SPACES];  /**< base of each space; space 0 is the plan's blob */
     uint8_t bn_training;                  /**< batch norm uses batch statistics (host pretraining) */
     uint8_t bn_update_running;            /**< batch norm in training mode also updates running statistics */
@@ -44,6 +59,12 @@ nt_status nt_exec_init(nt_exec_t *ex, const nt_plan_t *plan, uint8_t *const *spa
  */
 void nt_exec_set_batchnorm_mode(nt_exec_t *ex, int training, int update_running);
 
+/** Times the phases with `clock` (NULL stops timing); the ticks accumulate in ex->ticks. */
+void nt_exec_set_clock(nt_exec_t *ex, nt_exec_clock_fn clock);
+
+/** Zeroes ex->ticks. */
+void nt_exec_clear_ticks(nt_exec_t *ex);
+
 /** Address of tensor `index` (any dtype); NULL when the index is out of range. */
 void *nt_exec_tensor(const nt_exec_t *ex, uint16_t index);
 
@@ -54,20 +75,25 @@ void nt_exec_forward(nt_exec_t *ex);
 float nt_exec_loss(nt_exec_t *ex);
 
 /**
- * Backward pass after nt_exec_loss: zeroes the activation gradients it needs, then runs the ops in
- * reverse, accumulating weight gradients of trainable parameters and input gradients only as far back
- * as a trainable parameter needs them.
+ * Backward pass after nt_exec_loss: runs the ops in reverse, accumulating weight gradients of trainable
+ * parameters and input gradients only as far back as a trainable parameter needs them; each activation
+ * gradient is zeroed just before its first writer (NT_OP_FLAG_ZERO_GRAD_*). For plans whose parameter
+ * gradients share memory (NT_PLAN_FUSED_UPDATE) use nt_exec_train_step instead.
  * @param trainable n_tensors bytes, non-zero for each parameter to train, or NULL for every parameter
  *                  of the plan's training section.
  * @return NT_OK; NT_ERR_ARG when `trainable` marks a tensor that is not a trainable parameter;
- *         NT_ERR_STATE for a backward through batch norm in inference mode.
+ *         NT_ERR_STATE for a backward through batch norm in inference mode, or a fused-update plan.
  */
 nt_status nt_exec_backward(nt_exec_t *ex, const uint8_t *trainable);
 
 /** Applies SGD to each trainable parameter (same mask as nt_exec_backward) and clears its gradient. */
 nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable);
 
-/** One training step: forward, loss, backward, update. Writes the loss to *loss when not NULL. */
+/**
+ * One training step: forward, loss, then backward with each trainable parameter updated right after its
+ * op's backward (so a parameter gradient lives only for that op; any plan). Writes the loss to *loss
+ * when not NULL. Returns as nt_exec_backward.
+ */
 nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable, float *loss);
 
 #ifdef __cplusplus

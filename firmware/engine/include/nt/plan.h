@@ -43,6 +43,17 @@ typedef enum nt_dtype { NT_DTYPE_F32 = 0, NT_DTYPE_S8 = 1, NT_DTYPE_S32 = 2, NT_
 #define NT_TENSOR_INIT 0x2u     /**< copied from the blob (init_offset) into its space when the executor starts */
 #define NT_TENSOR_ZERO 0x4u     /**< zeroed when the executor starts (gradients, momentum) */
 
+/** Op flags (nt_plan_op_t.flags): the gradient of in[0] / in[1] is zeroed just before this op's backward
+ * writes it, because this op is the last reader of that input in the forward order and so its backward
+ * is the gradient's first writer; a planned layout lets gradients share memory between those points. */
+#define NT_OP_FLAG_ZERO_GRAD_IN0 0x1u
+#define NT_OP_FLAG_ZERO_GRAD_IN1 0x2u
+#define NT_OP_FLAGS_ALL 0x3u
+
+/** SOFTMAX_CE params[0] bit: parameter gradients share memory, so each update must follow its op's
+ * backward (nt_exec_train_step); nt_exec_backward alone is refused. */
+#define NT_PLAN_FUSED_UPDATE 0x1u
+
 /** Op kinds; their operands and parameters are listed in nt_plan_op_t. */
 typedef enum nt_op_kind {
     NT_OP_CONV2D = 1,     /**< in: x, w, b|NONE; out: y; params: kernel, stride, pad, groups */
@@ -51,7 +62,7 @@ typedef enum nt_op_kind {
     NT_OP_ADD = 4,        /**< in: a, b; out: y */
     NT_OP_GAP = 5,        /**< in: x [n,h,w,c]; out: y [n,1,1,c] */
     NT_OP_FC = 6,         /**< in: x [n,1,1,in], w [1,1,in,out], b|NONE; out: y [n,1,1,out] */
-    NT_OP_SOFTMAX_CE = 7, /**< in: logits [n,1,1,k], labels (u8 [n,1,1,1]); out: loss (f32 [1,1,1,1]); the last op */
+    NT_OP_SOFTMAX_CE = 7, /**< in: logits [n,1,1,k], labels (u8 [n,1,1,1]); out: loss (f32 [1,1,1,1]); params: NT_PLAN_FUSED_UPDATE; the last op */
     /* int8 inference ops (the frozen part of a network); offsets and clamps are packed two int16 per param:
      * params[4] = input_offset | output_offset << 16, params[5] = act_min | act_max << 16. */
     NT_OP_QUANTIZE = 8,   /**< in: x f32; out: y s8 (same dims); params: scale bits, zero point */
@@ -104,7 +115,7 @@ typedef struct nt_plan_tensor {
 /** Op entry (48 bytes). */
 typedef struct nt_plan_op {
     uint8_t kind;        /**< nt_op_kind */
-    uint8_t flags;
+    uint8_t flags;       /**< NT_OP_FLAG_* */
     uint16_t reserved;
     uint16_t in[6];      /**< operand tensors, NT_PLAN_NONE where unused */
     uint16_t out[2];

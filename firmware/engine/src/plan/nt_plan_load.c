@@ -183,7 +183,8 @@ static int check_softmax_ce(const nt_plan_t *plan, const nt_plan_op_t *op, uint3
         return 0;
     }
     const nt_plan_tensor_t *logits = &plan->tensors[op->in[0]];
-    return logits->dims[0] == plan->batch && logits->dims[1] == 1 && logits->dims[2] == 1 && logits->dims[3] >= 1 &&
+    return (op->params[0] & ~(int32_t)NT_PLAN_FUSED_UPDATE) == 0 && logits->dims[0] == plan->batch && logits->dims[1] == 1 &&
+           logits->dims[2] == 1 && logits->dims[3] >= 1 &&
            logits->dims[3] <= 256 && dims_are(&plan->tensors[op->in[1]], plan->batch, 1, 1, 1) &&
            dims_are(&plan->tensors[op->out[0]], 1, 1, 1, 1);
 }
@@ -300,6 +301,9 @@ static int check_requantize(const nt_plan_t *plan, const nt_plan_op_t *op, uint8
 static nt_status check_op(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_t index)
 {
     int ok;
+    if ((op->flags & ~NT_OP_FLAGS_ALL) != 0u || ((op->flags & NT_OP_FLAG_ZERO_GRAD_IN1) != 0u && op->in[1] == NT_PLAN_NONE)) {
+        return NT_ERR_RANGE;
+    }
     switch (op->kind) {
     case NT_OP_CONV2D: ok = check_conv(plan, op); break;
     case NT_OP_BATCHNORM: ok = check_batchnorm(plan, op); break;

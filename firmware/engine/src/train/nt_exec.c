@@ -50,6 +50,32 @@ static float *grad_of(const nt_exec_t *ex, uint16_t index)
     return f32(ex, ex->plan->tensors[index].grad);
 }
 
+static uint64_t now(const nt_exec_t *ex)
+{
+    return ex->clock ? ex->clock() : 0u;
+}
+
+/* Adds the ticks since `from` to a phase and returns the current reading. */
+static uint64_t account(nt_exec_t *ex, nt_exec_phase phase, uint64_t from)
+{
+    if (!ex->clock) {
+        return 0u;
+    }
+    const uint64_t t = ex->clock();
+    ex->ticks[phase] += t - from;
+    return t;
+}
+
+void nt_exec_set_clock(nt_exec_t *ex, nt_exec_clock_fn clock)
+{
+    ex->clock = clock;
+}
+
+void nt_exec_clear_ticks(nt_exec_t *ex)
+{
+    memset(ex->ticks, 0, sizeof ex->ticks);
+}
+
 static uint32_t elements(const nt_plan_tensor_t *t)
 {
     return (uint32_t)t->dims[0] * t->dims[1] * t->dims[2] * t->dims[3];
@@ -175,11 +201,13 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
 
 void nt_exec_forward(nt_exec_t *ex)
 {
+    const uint64_t t0 = now(ex);
     for (uint32_t i = 0; i < ex->plan->n_ops; ++i) {
         if (ex->plan->ops[i].kind != NT_OP_SOFTMAX_CE) {
             forward_op(ex, &ex->plan->ops[i]);
         }
     }
+    account(ex, NT_PHASE_FORWARD, t0);
 }
 
 float nt_exec_loss(nt_exec_t *ex)
@@ -188,10 +216,12 @@ float nt_exec_loss(nt_exec_t *ex)
     if (plan->loss == NT_PLAN_NONE) {
         return 0.0f;
     }
+    const uint64_t t0 = now(ex);
     const nt_plan_tensor_t *logits = &plan->tensors[plan->logits];
     float loss = nt_softmax_ce_f32_fwd_bwd(logits->dims[0], logits->dims[3], f32(ex, plan->logits),
                                            (const uint8_t *)nt_exec_tensor(ex, plan->labels), f32(ex, logits->grad));
     *f32(ex, plan->loss) = loss;
+    account(ex, NT_PHASE_LOSS, t0);
     return loss;
 }
 
@@ -250,10 +280,14 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         float *dw = grad_of(ex, op->in[1]);
         float *db = grad_of(ex, op->in[2]);
         if (dw || db) {
+            const uint64_t t0 = now(ex);
             nt_conv2d_f32_bwd_w(&p, f32(ex, op->in[0]), dy, dw, db);
+            account(ex, NT_PHASE_BACKWARD_DW, t0);
         }
         if (dx) {
+            const uint64_t t0 = now(ex);
             nt_conv2d_f32_bwd_in(&p, dy, f32(ex, op->in[1]), dx);
+            account(ex, NT_PHASE_BACKWARD_DX, t0);
         }
         break;
     }
@@ -263,21 +297,30 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         }
         const nt_batchnorm_params_t p = { x->dims[0], x->dims[1], x->dims[2], x->dims[3],
                                           f32_from_bits(op->params[0]), f32_from_bits(op->params[1]) };
+        const uint64_t t0 = now(ex);
         nt_batchnorm_f32_bwd(&p, f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->saved[0]), f32(ex, op->saved[1]), dy, dx,
                              grad_of(ex, op->in[1]), grad_of(ex, op->in[2]), f32(ex, plan->scratch));
+        account(ex, NT_PHASE_BACKWARD_DW, t0);
         break;
     }
     case NT_OP_RELU6:
         if (dx) {
+            const uint64_t t0 = now(ex);
             nt_relu6_f32_bwd_in((int32_t)elements(x), f32(ex, op->out[0]), dy, dx);
+            account(ex, NT_PHASE_BACKWARD_DX, t0);
         }
         break;
-    case NT_OP_ADD:
+    case NT_OP_ADD: {
+        const uint64_t t0 = now(ex);
         nt_add_f32_bwd_in((int32_t)elements(x), dy, dx, grad_of(ex, op->in[1]));
+        account(ex, NT_PHASE_BACKWARD_DX, t0);
         break;
+    }
     case NT_OP_GAP:
         if (dx) {
+            const uint64_t t0 = now(ex);
             nt_gap_f32_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);
+            account(ex, NT_PHASE_BACKWARD_DX, t0);
         }
         break;
     case NT_OP_FC: {
@@ -285,10 +328,14 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         float *dw = grad_of(ex, op->in[1]);
         float *db = grad_of(ex, op->in[2]);
         if (dw || db) {
+            const uint64_t t0 = now(ex);
             nt_fc_f32_bwd_w(x->dims[0], x->dims[3], out, f32(ex, op->in[0]), dy, dw, db);
+            account(ex, NT_PHASE_BACKWARD_DW, t0);
         }
         if (dx) {
+            const uint64_t t0 = now(ex);
             nt_fc_f32_bwd_in(x->dims[0], x->dims[3], out, dy, f32(ex, op->in[1]), dx);
+            account(ex, NT_PHASE_BACKWARD_DX, t0);
         }
         break;
     }
@@ -298,7 +345,23 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     return NT_OK;
 }
 
-nt_status nt_exec_backward(nt_exec_t *ex, const uint8_t *trainable)
+static int fused_update(const nt_plan_t *plan)
+{
+    return (plan->ops[plan->n_ops - 1u].params[0] & (int32_t)NT_PLAN_FUSED_UPDATE) != 0;
+}
+
+/* The gradient of a parameter input of `op` that trains now, or NULL. */
+static float *param_grad(const nt_exec_t *ex, uint16_t index)
+{
+    if (index == NT_PLAN_NONE || (ex->plan->tensors[index].flags & NT_TENSOR_PARAM) == 0u) {
+        return NULL;
+    }
+    return grad_of(ex, index);
+}
+
+/* Backward over every op in reverse; with `sgd`, each op's trainable parameters get a zeroed gradient
+ * before its backward and are updated right after it. */
+static nt_status run_backward(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable)
 {
     const nt_plan_t *plan = ex->plan;
     if (plan->loss == NT_PLAN_NONE) {
@@ -308,29 +371,63 @@ nt_status nt_exec_backward(nt_exec_t *ex, const uint8_t *trainable)
     if (st != NT_OK) {
         return st;
     }
-    /* Activation gradients accumulate, so they start at zero; the logits' gradient was just written by the loss. */
-    for (uint32_t i = 0; i < plan->n_ops; ++i) {
-        const uint16_t out = plan->ops[i].out[0];
-        if (plan->ops[i].kind != NT_OP_SOFTMAX_CE && out != plan->logits && RG_GET(ex, out)) {
-            memset(f32(ex, plan->tensors[out].grad), 0, plan->tensors[out].bytes);
-        }
-    }
     for (uint32_t i = plan->n_ops; i-- > 0;) {
         const nt_plan_op_t *op = &plan->ops[i];
         if (op->kind == NT_OP_SOFTMAX_CE || !RG_GET(ex, op->out[0])) {
             continue;
         }
+        /* Activation gradients accumulate over their readers; this op is the first writer of those flagged. */
+        for (int k = 0; k < 2; ++k) {
+            float *g = (op->flags & (1u << k)) ? grad_of(ex, op->in[k]) : NULL;
+            if (g && (plan->tensors[op->in[k]].flags & NT_TENSOR_PARAM) == 0u) {
+                memset(g, 0, plan->tensors[op->in[k]].bytes);
+            }
+        }
+        if (sgd) {
+            for (int k = 0; k < 6; ++k) {
+                float *g = param_grad(ex, op->in[k]);
+                if (g) {
+                    memset(g, 0, plan->tensors[op->in[k]].bytes);
+                }
+            }
+        }
         st = backward_op(ex, op);
         if (st != NT_OK) {
             return st;
+        }
+        if (sgd) {
+            const uint64_t t0 = now(ex);
+            for (int k = 0; k < 6; ++k) {
+                const uint16_t p = op->in[k];
+                float *g = param_grad(ex, p);
+                if (!g) {
+                    continue;
+                }
+                const nt_plan_tensor_t *t = &plan->tensors[p];
+                if (sgd->momentum != 0.0f && t->momentum == NT_PLAN_NONE) {
+                    return NT_ERR_STATE;
+                }
+                nt_sgd_f32_update((int32_t)elements(t), sgd->lr, sgd->momentum, sgd->weight_decay, f32(ex, p), g,
+                                  sgd->momentum != 0.0f ? f32(ex, t->momentum) : NULL);
+            }
+            account(ex, NT_PHASE_UPDATE, t0);
         }
     }
     return NT_OK;
 }
 
+nt_status nt_exec_backward(nt_exec_t *ex, const uint8_t *trainable)
+{
+    if (ex->plan->loss != NT_PLAN_NONE && fused_update(ex->plan)) {
+        return NT_ERR_STATE;
+    }
+    return run_backward(ex, NULL, trainable);
+}
+
 nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable)
 {
     const nt_plan_t *plan = ex->plan;
+    const uint64_t t0 = now(ex);
     for (uint32_t i = 0; i < plan->n_params; ++i) {
         const uint16_t p = plan->params[i];
         if (trainable && !trainable[p]) {
@@ -343,6 +440,7 @@ nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_
         nt_sgd_f32_update((int32_t)elements(t), sgd->lr, sgd->momentum, sgd->weight_decay, f32(ex, p), f32(ex, t->grad),
                           sgd->momentum != 0.0f ? f32(ex, t->momentum) : NULL);
     }
+    account(ex, NT_PHASE_UPDATE, t0);
     return NT_OK;
 }
 
@@ -353,6 +451,5 @@ nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const ui
     if (loss) {
         *loss = value;
     }
-    nt_status st = nt_exec_backward(ex, trainable);
-    return st != NT_OK ? st : nt_exec_update(ex, sgd, trainable);
+    return run_backward(ex, sgd, trainable);
 }

@@ -14,6 +14,9 @@ public static class ExitCodes
     public const int Software = 70;
     public const int Environment = 72;
     public const int NotImplemented = 3;
+
+    /// <summary>A plan was written but does not fit the board (nanotrain plan).</summary>
+    public const int DoesNotFit = 2;
     public const int Timeout = 124;
 
     /// <summary>Exit code for a domain error.</summary>

@@ -12,6 +12,10 @@ public static class PlanFormat
     public const int TrainHeaderBytes = 12;
     public const int BoardBytes = 16;
     public const ushort None = 0xFFFF;
+    public const int MaxSpaces = 8;
+
+    /// <summary>SOFTMAX_CE params[0]: parameter gradients share memory; updates follow each op's backward.</summary>
+    public const int FusedUpdate = 0x1;
 
     public const byte DtypeF32 = 0;
     public const byte DtypeS8 = 1;

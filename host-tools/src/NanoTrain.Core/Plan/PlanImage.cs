@@ -17,7 +17,8 @@ public sealed class PlanImage
 
     public byte[] Bytes { get; }
 
-    /// <summary>Bytes of each space; [0] is the blob, [1] the parameter state, [2] the arena.</summary>
+    /// <summary>Bytes of each space; [0] is the blob; then, in the sequential layout, [1] the parameter state and
+    /// [2] the arena, or in a planned layout one space per bank (<see cref="SpaceNames"/>).</summary>
     public IReadOnlyList<long> SpaceSizes { get; }
 
     /// <summary>Tensor index by name: activations and parameters by their own name, gradients as
@@ -34,6 +35,12 @@ public sealed class PlanImage
     /// <summary>Names of the parameters in the training section.</summary>
     public IReadOnlyList<string> Trainable { get; }
 
+    /// <summary>Name of each space ("blob", then "state"/"arena" or the banks' names).</summary>
+    public IReadOnlyList<string> SpaceNames { get; init; } = [];
+
+    /// <summary>The planner's report for a planned layout; null for the sequential one.</summary>
+    public PlanMemory? Memory { get; init; }
+
     public int Input => Index["input"];
 
     public int Labels => Index["labels"];
@@ -41,4 +48,27 @@ public sealed class PlanImage
     public int Logits => Index["logits"];
 
     public int Loss => Index["loss"];
+}
+
+/// <summary>One bank of a planned layout: its capacity and the bytes the plan uses in it.</summary>
+public sealed record BankUsage(string Name, long Capacity, long Bytes);
+
+/// <summary>A tensor and its (aligned) size.</summary>
+public sealed record TensorBytes(string Name, long Bytes);
+
+/// <summary>A placed tensor: bank index (-1 when it fits nowhere), offset, size and the steps it is live.</summary>
+public sealed record TensorLife(string Name, int Bank, long Offset, long Bytes, int First, int Last);
+
+/// <summary>
+/// What the memory planner did: per-bank bytes, the lower bound (largest total live at one step), the total
+/// without reuse, bytes by category, what did not fit, the largest tensors and the bytes live at each step.
+/// </summary>
+public sealed record PlanMemory(IReadOnlyList<BankUsage> Banks, long LowerBound, long NoReuseBytes, IReadOnlyDictionary<string, long> Categories,
+    IReadOnlyList<TensorBytes> Unplaced, IReadOnlyList<TensorBytes> Largest, IReadOnlyList<long> LivePerStep, IReadOnlyList<TensorLife> Tensors)
+{
+    public long ArenaBytes => Banks.Sum(b => b.Bytes);
+
+    public double Ratio => LowerBound == 0 ? 1.0 : (double)ArenaBytes / LowerBound;
+
+    public bool Fits => Unplaced.Count == 0;
 }

@@ -22,6 +22,13 @@ public sealed record PlanOptions
 
     /// <summary>Board the plan is for; empty for any (host).</summary>
     public string Board { get; init; } = "";
+
+    /// <summary>
+    /// Memory banks to lay the arena out in with reuse (DESIGN.md §7), in order of preference; null for the
+    /// sequential layout (every tensor its own bytes, parameters and state in space 1, the rest in space 2),
+    /// which keeps every gradient readable after nt_exec_backward (host training, gradient checks).
+    /// </summary>
+    public IReadOnlyList<PlannerBank>? Banks { get; init; }
 }
 
 /// <summary>
@@ -98,6 +105,7 @@ public static class PlanWriter
     private sealed class Op
     {
         public byte Kind;
+        public byte Flags;
         public ushort[] In = [PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None];
         public ushort[] Out = [PlanFormat.None, PlanFormat.None];
         public ushort[] Saved = [PlanFormat.None, PlanFormat.None];
@@ -110,12 +118,14 @@ public static class PlanWriter
         private readonly List<Tensor> _tensors = [];
         private readonly List<Op> _ops = [];
         private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
-        private readonly long[] _spaceUsed = new long[3];
+        private long[] _spaceUsed = new long[3];
+        private PlanMemory? _memory;
         private readonly MemoryStream _blob = new();
         private readonly List<string> _trainable = [];
         private readonly Dictionary<string, float[]> _values = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _renamed = new(StringComparer.Ordinal);
         private int _maxBnChannels;
+        private int _scratchIndex = -1;
         private string name = "";
 
         public PlanImage BuildInt8(Quantization.QuantizedModel model, IReadOnlyDictionary<string, float[]>? fp32Classifier)
@@ -311,10 +321,12 @@ public static class PlanWriter
             ce.In[0] = (ushort)_index["logits"];
             ce.In[1] = (ushort)labels;
             ce.Out[0] = (ushort)loss;
+            ce.Params[0] = options.Banks != null ? PlanFormat.FusedUpdate : 0;
             ushort scratch = PlanFormat.None;
             if (_maxBnChannels > 0)
             {
                 scratch = (ushort)AddTensor("scratch", PlanFormat.DtypeF32, 2, [1, 1, 1, 2 * _maxBnChannels], 0);
+                _scratchIndex = scratch;
             }
             return Serialize(scratch, classes);
         }
@@ -488,11 +500,245 @@ public static class PlanWriter
 
         private static long AlignUp(long v) => (v + Align - 1) / Align * Align;
 
+        /// <summary>
+        /// Flags each op whose backward first writes an input's gradient: the last reader of that input in the forward
+        /// order (the loss is not a reader: it writes the logits' gradient outright).
+        /// </summary>
+        private void SetZeroGradFlags()
+        {
+            var lastReader = new Dictionary<ushort, int>();
+            for (int i = 0; i < _ops.Count; i++)
+            {
+                if (_ops[i].Kind == PlanFormat.OpSoftmaxCe)
+                {
+                    continue;
+                }
+                for (int k = 0; k < 2; k++)
+                {
+                    ushort t = _ops[i].In[k];
+                    if (t != PlanFormat.None && _tensors[t].Grad != PlanFormat.None && (_tensors[t].Flags & PlanFormat.FlagParam) == 0)
+                    {
+                        lastReader[t] = i;
+                    }
+                }
+            }
+            for (int i = 0; i < _ops.Count; i++)
+            {
+                for (int k = 0; k < 2; k++)
+                {
+                    ushort t = _ops[i].In[k];
+                    if (t != PlanFormat.None && lastReader.TryGetValue(t, out int reader) && reader == i)
+                    {
+                        _ops[i].Flags |= (byte)(1 << k);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The training schedule as the executor runs it with every parameter of the training section trained: forward
+        /// op i at step i, the loss at step L (the loss op's index), op i's backward and its parameters' update at step
+        /// 2L - i. Returns each touched arena tensor's first and last step; the input and labels are written before
+        /// step 0, the logits and the loss are read after the last step.
+        /// </summary>
+        private Dictionary<int, (int First, int Last)> Lifetimes()
+        {
+            int lossStep = _ops.Count - 1;
+            int lastStep = 2 * lossStep;
+            var life = new Dictionary<int, (int First, int Last)>();
+            void Touch(int t, int step)
+            {
+                if (t == PlanFormat.None || _tensors[t].Space == 0)
+                {
+                    return;
+                }
+                life[t] = life.TryGetValue(t, out var l) ? (Math.Min(l.First, step), Math.Max(l.Last, step)) : (step, step);
+            }
+            // Which tensors need a gradient: trained parameters and every op output downstream of one.
+            var rg = new HashSet<int>(_trainable.Select(n => _index[n]));
+            foreach (var op in _ops)
+            {
+                if (op.In.Any(t => t != PlanFormat.None && rg.Contains(t)) && _tensors[op.Out[0]].Grad != PlanFormat.None)
+                {
+                    rg.Add(op.Out[0]);
+                }
+            }
+            int Grad(int t) => t != PlanFormat.None && rg.Contains(t) ? _tensors[t].Grad : PlanFormat.None;
+            for (int i = 0; i < _tensors.Count; i++)
+            {
+                var t = _tensors[i];
+                if ((t.Flags & (PlanFormat.FlagInit | PlanFormat.FlagZero)) != 0 && t.Space != 0 && !IsParamGradient(i))
+                {
+                    // Parameters, running statistics and momentum: the whole schedule.
+                    Touch(i, 0);
+                    Touch(i, lastStep);
+                }
+            }
+            Touch(_index["input"], 0);
+            Touch(_index["labels"], 0);
+            for (int i = 0; i < lossStep; i++)
+            {
+                var op = _ops[i];
+                foreach (var t in op.In.Concat(op.Out).Concat(op.Saved))
+                {
+                    Touch(t, i);
+                }
+            }
+            var logits = _index["logits"];
+            Touch(logits, lossStep);
+            Touch(_index["labels"], lossStep);
+            Touch(_tensors[logits].Grad, lossStep);
+            Touch(_index["loss"], lossStep);
+            Touch(logits, lastStep);
+            Touch(_index["loss"], lastStep);
+            for (int i = lossStep - 1; i >= 0; i--)
+            {
+                var op = _ops[i];
+                if (!rg.Contains(op.Out[0]))
+                {
+                    continue;
+                }
+                int step = (2 * lossStep) - i;
+                Touch(_tensors[op.Out[0]].Grad, step);
+                switch (op.Kind)
+                {
+                    case PlanFormat.OpConv2d:
+                    case PlanFormat.OpFc:
+                        if (rg.Contains(op.In[1]))
+                        {
+                            Touch(op.In[0], step); // dW needs the input
+                        }
+                        if (rg.Contains(op.In[0]))
+                        {
+                            Touch(op.In[1], step); // dx needs the weights
+                        }
+                        break;
+                    case PlanFormat.OpRelu6:
+                        Touch(op.Out[0], step);
+                        break;
+                    case PlanFormat.OpBatchNorm:
+                        Touch(op.In[0], step);
+                        Touch(op.In[1], step);
+                        Touch(op.Saved[0], step);
+                        Touch(op.Saved[1], step);
+                        if (_scratchIndex >= 0)
+                        {
+                            Touch(_scratchIndex, step);
+                        }
+                        break;
+                }
+                foreach (var t in op.In)
+                {
+                    Touch(Grad(t), step);
+                }
+            }
+            return life;
+        }
+
+        private bool IsParamGradient(int index) => _tensors.Any(t => (t.Flags & PlanFormat.FlagParam) != 0 && t.Grad == index);
+
+        /// <summary>Assigns every arena tensor a bank (space 1..) and an offset with reuse; records the memory report.</summary>
+        private void LayOut(IReadOnlyList<PlannerBank> banks)
+        {
+            if (banks.Count == 0 || banks.Count + 1 > PlanFormat.MaxSpaces)
+            {
+                throw new NanoTrainException(ErrorKind.Usage, $"{name}: a plan needs 1..{PlanFormat.MaxSpaces - 1} banks, got {banks.Count}");
+            }
+            var life = Lifetimes();
+            var buffers = life.Select(kv => new PlannerBuffer(kv.Key, _tensors[kv.Key].Bytes, kv.Value.First, kv.Value.Last)).ToList();
+            var result = MemoryPlanner.Place(buffers, banks, Align);
+            long bound = MemoryPlanner.LowerBound(buffers, Align);
+            _spaceUsed = new long[banks.Count + 1];
+            for (int b = 0; b < banks.Count; b++)
+            {
+                _spaceUsed[b + 1] = result.BankBytes[b];
+            }
+            for (int i = 0; i < _tensors.Count; i++)
+            {
+                var t = _tensors[i];
+                if (t.Space == 0)
+                {
+                    continue;
+                }
+                if (IsParamGradient(i))
+                {
+                    t.Flags = (ushort)(t.Flags & ~PlanFormat.FlagZero); // zeroed before each use instead
+                }
+                if (result.Placements.TryGetValue(i, out var at))
+                {
+                    t.Space = (byte)(at.Bank + 1);
+                    t.Offset = checked((uint)at.Offset);
+                }
+                else if (!life.ContainsKey(i))
+                {
+                    // Never touched in this schedule (a gradient nothing needs): any in-bounds place will do.
+                    int bank = Enumerable.Range(0, banks.Count).FirstOrDefault(b => _spaceUsed[b + 1] >= t.Bytes, 0);
+                    t.Space = (byte)(bank + 1);
+                    t.Offset = 0;
+                    _spaceUsed[bank + 1] = Math.Max(_spaceUsed[bank + 1], AlignUp(t.Bytes));
+                }
+                else
+                {
+                    // Does not fit: keep a consistent (unusable) layout so the report can still be written.
+                    t.Space = 1;
+                    t.Offset = 0;
+                }
+            }
+            var categories = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var buffer in buffers)
+            {
+                string category = Category(buffer.Id, life[buffer.Id]);
+                categories[category] = categories.GetValueOrDefault(category) + AlignUp(buffer.Bytes);
+            }
+            _memory = new PlanMemory(
+                banks.Select((b, i) => new BankUsage(b.Name, b.Capacity, result.BankBytes[i])).ToList(),
+                bound,
+                buffers.Sum(b => AlignUp(b.Bytes)),
+                categories,
+                result.Unplaced.Select(u => new TensorBytes(NameOf(u.Id), AlignUp(u.Bytes))).ToList(),
+                buffers.OrderByDescending(b => b.Bytes).Take(8).Select(b => new TensorBytes(NameOf(b.Id), AlignUp(b.Bytes))).ToList(),
+                MemoryPlanner.LiveBytesPerStep(buffers, Align),
+                buffers.Select(b => new TensorLife(NameOf(b.Id), result.Placements.TryGetValue(b.Id, out var p) ? p.Bank : -1,
+                    result.Placements.TryGetValue(b.Id, out var q) ? q.Offset : -1, AlignUp(b.Bytes), b.First, b.Last)).ToList());
+        }
+
+        /// <summary>What a tensor is, for the breakdown: weights in SRAM, stored or transient activations, gradients.</summary>
+        private string Category(int index, (int First, int Last) life)
+        {
+            var t = _tensors[index];
+            int lossStep = _ops.Count - 1;
+            if ((t.Flags & (PlanFormat.FlagInit | PlanFormat.FlagParam)) != 0)
+            {
+                return "weights";
+            }
+            if ((t.Flags & PlanFormat.FlagZero) != 0 && !IsParamGradient(index))
+            {
+                return "optimizer state";
+            }
+            if (index == _scratchIndex)
+            {
+                return "scratch";
+            }
+            if (_tensors.Any(o => o.Grad == index))
+            {
+                return "gradients";
+            }
+            return life.Last > lossStep && life.First < lossStep ? "stored activations" : "transient activations";
+        }
+
+        private string NameOf(int index) => _index.Where(kv => kv.Value == index).Select(kv => kv.Key).OrderBy(k => k.Length).FirstOrDefault() ?? $"#{index}";
+
         private PlanImage Serialize(ushort scratch, int classes)
         {
             byte[] blob = _blob.ToArray();
+            SetZeroGradFlags();
+            string[] spaceNames = options.Banks == null ? ["blob", "state", "arena"] : ["blob", .. options.Banks.Select(b => b.Name)];
+            if (options.Banks != null)
+            {
+                LayOut(options.Banks);
+            }
             _spaceUsed[0] = blob.Length;
-            int nSpaces = 3;
+            int nSpaces = spaceNames.Length;
             int spacesOff = PlanFormat.HeaderBytes;
             int tensorsOff = spacesOff + (nSpaces * PlanFormat.SpaceBytes);
             int opsOff = tensorsOff + (_tensors.Count * PlanFormat.TensorBytes);
@@ -517,13 +763,12 @@ public static class PlanWriter
             BinaryPrimitives.WriteUInt32LittleEndian(s[56..], (uint)blobOff);
             BinaryPrimitives.WriteUInt32LittleEndian(s[60..], (uint)blob.Length);
 
-            string[] names = ["blob", "state", "arena"];
             for (int i = 0; i < nSpaces; i++)
             {
                 var e = s[(spacesOff + (i * PlanFormat.SpaceBytes))..];
                 BinaryPrimitives.WriteUInt32LittleEndian(e, (uint)_spaceUsed[i]);
                 BinaryPrimitives.WriteUInt32LittleEndian(e[4..], Align);
-                Encoding.ASCII.GetBytes(names[i]).CopyTo(e[8..]);
+                Encoding.ASCII.GetBytes(spaceNames[i]).CopyTo(e[8..]);
             }
             for (int i = 0; i < _tensors.Count; i++)
             {
@@ -547,6 +792,7 @@ public static class PlanWriter
                 var o = _ops[i];
                 var e = s[(opsOff + (i * PlanFormat.OpBytes))..];
                 e[0] = o.Kind;
+                e[1] = o.Flags;
                 for (int k = 0; k < 6; k++)
                 {
                     BinaryPrimitives.WriteUInt16LittleEndian(e[(4 + (2 * k))..], o.In[k]);
@@ -580,7 +826,11 @@ public static class PlanWriter
             {
                 elements[i] = _tensors[i].Dims.Aggregate(1, (a, d) => a * d);
             }
-            return new PlanImage(file, _spaceUsed.ToArray(), _index, elements, options.Batch, classes, _trainable);
+            return new PlanImage(file, _spaceUsed.ToArray(), _index, elements, options.Batch, classes, _trainable)
+            {
+                Memory = _memory,
+                SpaceNames = spaceNames,
+            };
         }
     }
 }

