@@ -24,7 +24,6 @@ public class HelpAndErrorTests
     [Theory]
     [InlineData("import", "12")]
     [InlineData("flash", "10")]
-    [InlineData("plan", "5")]
     [InlineData("experiment", "7")]
     public void CommandsNotBuiltYetSaySoAndFail(string command, string issue)
     {

@@ -53,6 +53,19 @@ public class DeviceStepTests
     }
 
     [Fact]
+    public void APlanForAnotherBoardIsRefusedOnTheBoard()
+    {
+        var paths = RepoPaths.Locate();
+        var board = BoardCatalog.FromRepo(paths).Get("openmv-h7");
+        string elf = new FirmwareBuilder(paths).Build(board, "trainstep");
+        var g = TestModels.Tiny();
+        var plan = PlanWriter.Write(g, TestModels.Weights(g, 8), new PlanOptions { FoldBatchNorm = true, Board = "stm32f746" });
+        var e = Assert.Throws<NanoTrainException>(() =>
+            DeviceStep.OnBoard(board, elf, plan, TestModels.Input(g, 1, 2), TestModels.Labels(g, 1, 2), TimeSpan.FromSeconds(60)));
+        Assert.Contains("the plan is for board stm32f746; this firmware is for openmv-h7", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SmallModelStepOnOpenMvH7MatchesTheHost()
     {
         var g = TestModels.Tiny();

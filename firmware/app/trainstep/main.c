@@ -49,6 +49,26 @@ int main(void)
     if (st != NT_OK) {
         return fail("plan", st, err.index);
     }
+    /* A plan laid out for another board's banks is refused before anything runs. */
+    if (plan.board[0] != '\0' && strcmp(plan.board, NT_BOARD_ID) != 0) {
+        nt_print("error: the plan is for board ");
+        nt_print(plan.board);
+        nt_print("; this firmware is for " NT_BOARD_ID "\n");
+        return 2;
+    }
+    for (uint32_t i = 1; i < plan.n_spaces; ++i) {
+        const char *name = plan.spaces[i].name;
+        int known = strncmp(name, "state", 8) == 0 || strncmp(name, "arena", 8) == 0;
+        for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
+            known |= strncmp(name, nt_board_banks[b].name, 8) == 0;
+        }
+        if (!known) {
+            nt_print("error: the plan's memory space ");
+            nt_print_u64(i);
+            nt_print(" is not a bank of " NT_BOARD_ID "\n");
+            return 2;
+        }
+    }
     uint8_t *spaces[NT_PLAN_MAX_SPACES] = { 0 };
     uint32_t sizes[NT_PLAN_MAX_SPACES] = { 0 };
     uint32_t used = align16((uint32_t)plan_bytes);

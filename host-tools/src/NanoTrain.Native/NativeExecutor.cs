@@ -106,6 +106,17 @@ public sealed unsafe class NativeExecutor : IDisposable
         }
     }
 
+    /// <summary>Forward, loss, backward with each parameter updated right after its op's backward (any layout); the loss.</summary>
+    public float TrainStep(SgdConfig sgd, byte[]? trainable)
+    {
+        float loss;
+        fixed (byte* mask = trainable)
+        {
+            Check(EngineApi.ExecTrainStep(_exec.Pointer, &sgd, mask, &loss), "train step");
+        }
+        return loss;
+    }
+
     public void Update(SgdConfig sgd, byte[]? trainable)
     {
         fixed (byte* mask = trainable)

@@ -113,7 +113,7 @@ public static class PlanCommand
         }
         else
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]does not fit[/] {plan.Board.Id}: needs {Bytes(mem.ArenaBytes + mem.Unplaced.Sum(u => u.Bytes))} B of SRAM (lower bound {Bytes(mem.LowerBound)}), budget {Bytes(plan.Budget)}{(plan.FitsFlash ? "" : $"; flash {Bytes(plan.FlashBytes)} B too")}");
+            AnsiConsole.MarkupLineInterpolated($"[red]does not fit[/] {plan.Board.Id}: needs {Bytes(mem.NeededBytes)} B of SRAM (lower bound {Bytes(mem.LowerBound)}), budget {Bytes(plan.Budget)}{(plan.FitsFlash ? "" : $"; flash {Bytes(plan.FlashBytes)} B too")}");
             AnsiConsole.MarkupLineInterpolated($"largest: {string.Join(", ", mem.Largest.Take(5).Select(t => $"{t.Name} {Bytes(t.Bytes)}"))}");
         }
     }
@@ -134,6 +134,7 @@ public static class PlanCommand
             ["budget"] = plan.Budget,
             ["arenaBytes"] = mem.ArenaBytes,
             ["lowerBound"] = mem.LowerBound,
+            ["neededBytes"] = mem.NeededBytes,
             ["ratio"] = Math.Round(mem.Ratio, 4),
             ["banks"] = new JsonArray(mem.Banks.Select(b => (JsonNode)new JsonObject { ["name"] = b.Name, ["bytes"] = b.Bytes, ["capacity"] = b.Capacity }).ToArray()),
             ["breakdown"] = new JsonObject(mem.Categories.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))

@@ -60,15 +60,16 @@ public sealed record TensorBytes(string Name, long Bytes);
 public sealed record TensorLife(string Name, int Bank, long Offset, long Bytes, int First, int Last);
 
 /// <summary>
-/// What the memory planner did: per-bank bytes, the lower bound (largest total live at one step), the total
-/// without reuse, bytes by category, what did not fit, the largest tensors and the bytes live at each step.
+/// What the memory planner did: per-bank bytes, the lower bound (largest total live at one step), the bytes
+/// needed when the banks are too small (the same placement in one unbounded bank), the total without reuse, bytes by category, what did not fit, the largest tensors and the bytes live at each step.
 /// </summary>
-public sealed record PlanMemory(IReadOnlyList<BankUsage> Banks, long LowerBound, long NoReuseBytes, IReadOnlyDictionary<string, long> Categories,
+public sealed record PlanMemory(IReadOnlyList<BankUsage> Banks, long LowerBound, long NeededBytes, long NoReuseBytes, IReadOnlyDictionary<string, long> Categories,
     IReadOnlyList<TensorBytes> Unplaced, IReadOnlyList<TensorBytes> Largest, IReadOnlyList<long> LivePerStep, IReadOnlyList<TensorLife> Tensors)
 {
     public long ArenaBytes => Banks.Sum(b => b.Bytes);
 
-    public double Ratio => LowerBound == 0 ? 1.0 : (double)ArenaBytes / LowerBound;
+    /// <summary>Arena over the lower bound; for a plan that does not fit, what it needs (in one bank) over the bound.</summary>
+    public double Ratio => LowerBound == 0 ? 1.0 : (double)(Fits ? ArenaBytes : NeededBytes) / LowerBound;
 
     public bool Fits => Unplaced.Count == 0;
 }

@@ -648,6 +648,8 @@ public static class PlanWriter
             var buffers = life.Select(kv => new PlannerBuffer(kv.Key, _tensors[kv.Key].Bytes, kv.Value.First, kv.Value.Last)).ToList();
             var result = MemoryPlanner.Place(buffers, banks, Align);
             long bound = MemoryPlanner.LowerBound(buffers, Align);
+            // What the plan needs when the banks are too small: the same placement in one unbounded bank.
+            long needed = result.Fits ? result.TotalBytes : MemoryPlanner.Place(buffers, [new PlannerBank("unbounded", long.MaxValue / 4)], Align).TotalBytes;
             _spaceUsed = new long[banks.Count + 1];
             for (int b = 0; b < banks.Count; b++)
             {
@@ -693,6 +695,7 @@ public static class PlanWriter
             _memory = new PlanMemory(
                 banks.Select((b, i) => new BankUsage(b.Name, b.Capacity, result.BankBytes[i])).ToList(),
                 bound,
+                needed,
                 buffers.Sum(b => AlignUp(b.Bytes)),
                 categories,
                 result.Unplaced.Select(u => new TensorBytes(NameOf(u.Id), AlignUp(u.Bytes))).ToList(),

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using NanoTrain.Cli.Output;
+
+namespace NanoTrain.Cli.Tests;
+
+public class PlanCommandTests
+{
+    [Fact]
+    public void BiasOnlyFitsTheOpenMvH7AndReportsTheLayout()
+    {
+        string dir = Directory.CreateTempSubdirectory("nt-plan").FullName;
+        string plan = Path.Combine(dir, "p.ntplan");
+        string svg = Path.Combine(dir, "t.svg");
+        var result = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "openmv-h7", "--method", "bias-only", "--out", plan, "--svg", svg, "--json");
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        var json = JsonDocument.Parse(result.StandardOutput).RootElement;
+        Assert.True(json.GetProperty("fits").GetBoolean());
+        long arena = json.GetProperty("arenaBytes").GetInt64();
+        long bound = json.GetProperty("lowerBound").GetInt64();
+        Assert.InRange(arena, bound, (long)(bound * 1.05));
+        Assert.Equal(arena, json.GetProperty("banks").EnumerateArray().Sum(b => b.GetProperty("bytes").GetInt64()));
+        Assert.True(json.GetProperty("noReuseBytes").GetInt64() > arena);
+        Assert.True(json.GetProperty("breakdown").GetProperty("stored activations").GetInt64() > 0);
+        Assert.Equal(new FileInfo(plan).Length, json.GetProperty("flashBytes").GetInt64());
+        Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ABudgetBelowTheBoundDoesNotFitAndSaysByHowMuch()
+    {
+        string plan = Path.Combine(Directory.CreateTempSubdirectory("nt-plan").FullName, "p.ntplan");
+        var result = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "openmv-h7", "--method", "bias-only", "--budget", "100000", "--out", plan);
+        Assert.Equal(ExitCodes.DoesNotFit, result.ExitCode);
+        Assert.Matches("does not fit openmv-h7: needs [0-9,]+ B of SRAM \\(lower bound [0-9,]+\\), budget 100,000", result.StandardOutput);
+    }
+
+    [Fact]
+    public void FullFineTuningDoesNotFitTheStm32f746()
+    {
+        string plan = Path.Combine(Directory.CreateTempSubdirectory("nt-plan").FullName, "p.ntplan");
+        var result = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "stm32f746", "--method", "full", "--out", plan, "--json");
+        Assert.Equal(ExitCodes.DoesNotFit, result.ExitCode);
+        var json = JsonDocument.Parse(result.StandardOutput).RootElement;
+        Assert.False(json.GetProperty("fits").GetBoolean());
+        Assert.NotEqual(0, json.GetProperty("unplaced").GetArrayLength());
+        Assert.True(json.GetProperty("neededBytes").GetInt64() > json.GetProperty("budget").GetInt64());
+    }
+
+    [Fact]
+    public void AnUnknownMethodIsAUsageError()
+    {
+        var result = CliProcess.Run("plan", "--method", "everything");
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only", result.StandardError.Trim());
+    }
+}
