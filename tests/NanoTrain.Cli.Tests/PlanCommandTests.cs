@@ -11,7 +11,8 @@ public class PlanCommandTests
         string dir = Directory.CreateTempSubdirectory("nt-plan").FullName;
         string plan = Path.Combine(dir, "p.ntplan");
         string svg = Path.Combine(dir, "t.svg");
-        var result = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "openmv-h7", "--method", "bias-only", "--out", plan, "--svg", svg, "--json");
+        var result = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "openmv-h7", "--method", "bias-only", "--out", plan, "--svg", svg,
+            "--emit-c", dir, "--json");
         Assert.True(result.ExitCode == 0, result.StandardError);
         var json = JsonDocument.Parse(result.StandardOutput).RootElement;
         Assert.True(json.GetProperty("fits").GetBoolean());
@@ -23,6 +24,9 @@ public class PlanCommandTests
         Assert.True(json.GetProperty("breakdown").GetProperty("stored activations").GetInt64() > 0);
         Assert.Equal(new FileInfo(plan).Length, json.GetProperty("flashBytes").GetInt64());
         Assert.StartsWith("<svg", File.ReadAllText(svg), StringComparison.Ordinal);
+        // The C form holds the same bytes as the file.
+        Assert.Equal(File.ReadAllBytes(plan), Core.Plan.PlanCSource.ReadBack(Path.Combine(dir, "nt_plan_data.c")));
+        Assert.Contains("extern const uint8_t nt_plan_bytes[];", File.ReadAllText(Path.Combine(dir, "nt_plan_data.h")), StringComparison.Ordinal);
     }
 
     [Fact]

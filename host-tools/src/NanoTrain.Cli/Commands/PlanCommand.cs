@@ -26,10 +26,11 @@ public static class PlanCommand
         var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer; default: quantize here on 64 training images" };
         var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
         var svg = new Option<string?>("--svg") { Description = "draw the memory timeline (bytes live per step, per bank) into this SVG file" };
+        var emitC = new Option<string?>("--emit-c") { Description = "also write the plan as C (nt_plan_data.h, nt_plan_data.c: a const byte array) into this folder, for linking into a firmware" };
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("plan", "lay out a training method in a board's SRAM banks with reuse: arena per bank, lower bound, breakdown, fits or not; writes the .ntplan");
-        foreach (var o in new Option[] { model, checkpoint, board, method, budget, int8, output, svg, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, board, method, budget, int8, output, svg, emitC, cache, json })
         {
             command.Options.Add(o);
         }
@@ -69,6 +70,12 @@ public static class PlanCommand
             var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget));
             string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
             AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
+            string? cDir = pr.GetValue(emitC);
+            if (cDir != null)
+            {
+                var (h, c) = PlanCSource.Write(plan.Plan.Bytes, cDir);
+                progress.Info($"wrote {h} and {c}");
+            }
             string? svgPath = pr.GetValue(svg);
             if (svgPath != null)
             {
