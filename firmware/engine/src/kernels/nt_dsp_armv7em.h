@@ -49,8 +49,17 @@ static inline uint32_t nt_bytes4(int32_t v)
     return (uint32_t)(uint8_t)v * 0x01010101u;
 }
 
+/* Bytes of p clamped to [min4, max4] bytewise (signed): SSUB8 sets GE where p >= the bound, SEL picks. */
+static inline uint32_t nt_s8_clamp4(uint32_t p, uint32_t min4, uint32_t max4)
+{
+    (void)__ssub8((int8x4_t)p, (int8x4_t)min4); /* GE set where p >= min */
+    p = (uint32_t)__sel((uint8x4_t)p, (uint8x4_t)min4);
+    (void)__ssub8((int8x4_t)p, (int8x4_t)max4); /* GE set where p >= max */
+    return (uint32_t)__sel((uint8x4_t)max4, (uint8x4_t)p);
+}
+
 /* Four int32 outputs (output offset added) saturated to int8, packed little-endian and clamped bytewise to
- * [min4, max4] with SSUB8 + SEL: equal to clamping each value to [act_min, act_max] (both inside int8). */
+ * [min4, max4]: equal to clamping each value to [act_min, act_max] (both inside int8). */
 static inline uint32_t nt_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v3, uint32_t min4, uint32_t max4)
 {
     /* Halfwords (v0, v2) and (v1, v3), then their low bytes interleaved: PKHBT, UXTB16, ORR. */
@@ -58,22 +67,13 @@ static inline uint32_t nt_s8_pack4(int32_t v0, int32_t v1, int32_t v2, int32_t v
     uint32_t odd;
     __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(even) : "r"(__ssat(v0, 8)), "r"(__ssat(v2, 8)));
     __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(odd) : "r"(__ssat(v1, 8)), "r"(__ssat(v3, 8)));
-    uint32_t p = (uint32_t)__uxtb16(even) | ((uint32_t)__uxtb16(odd) << 8);
-    (void)__ssub8((int8x4_t)p, (int8x4_t)min4); /* GE set where p >= min */
-    p = (uint32_t)__sel((uint8x4_t)p, (uint8x4_t)min4);
-    (void)__ssub8((int8x4_t)p, (int8x4_t)max4); /* GE set where p >= max */
-    return (uint32_t)__sel((uint8x4_t)max4, (uint8x4_t)p);
+    return nt_s8_clamp4((uint32_t)__uxtb16(even) | ((uint32_t)__uxtb16(odd) << 8), min4, max4);
 }
 
 /* Two outputs, as nt_s8_pack4, in the low halfword. */
 static inline uint32_t nt_s8_pack2(int32_t v0, int32_t v1, uint32_t min4, uint32_t max4)
 {
-    uint32_t p = (uint8_t)__ssat(v0, 8);
-    p |= (uint32_t)(uint8_t)__ssat(v1, 8) << 8;
-    (void)__ssub8((int8x4_t)p, (int8x4_t)min4);
-    p = (uint32_t)__sel((uint8x4_t)p, (uint8x4_t)min4);
-    (void)__ssub8((int8x4_t)p, (int8x4_t)max4);
-    return (uint32_t)__sel((uint8x4_t)max4, (uint8x4_t)p);
+    return nt_s8_clamp4((uint8_t)__ssat(v0, 8) | ((uint32_t)(uint8_t)__ssat(v1, 8) << 8), min4, max4);
 }
 
 static inline void nt_store4(int8_t *p, uint32_t v)

@@ -359,6 +359,18 @@ static float *param_grad(const nt_exec_t *ex, uint16_t index)
     return grad_of(ex, index);
 }
 
+/* SGD on parameter p with its gradient, which the update then clears. */
+static nt_status update_param(const nt_exec_t *ex, const nt_sgd_config_t *sgd, uint16_t p)
+{
+    const nt_plan_tensor_t *t = &ex->plan->tensors[p];
+    if (sgd->momentum != 0.0f && t->momentum == NT_PLAN_NONE) {
+        return NT_ERR_STATE;
+    }
+    nt_sgd_f32_update((int32_t)elements(t), sgd->lr, sgd->momentum, sgd->weight_decay, f32(ex, p), f32(ex, t->grad),
+                      sgd->momentum != 0.0f ? f32(ex, t->momentum) : NULL);
+    return NT_OK;
+}
+
 /* Backward over every op in reverse; with `sgd`, each op's trainable parameters get a zeroed gradient
  * before its backward and are updated right after it. */
 static nt_status run_backward(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable)
@@ -398,17 +410,10 @@ static nt_status run_backward(nt_exec_t *ex, const nt_sgd_config_t *sgd, const u
         if (sgd) {
             const uint64_t t0 = now(ex);
             for (int k = 0; k < 6; ++k) {
-                const uint16_t p = op->in[k];
-                float *g = param_grad(ex, p);
-                if (!g) {
-                    continue;
+                st = param_grad(ex, op->in[k]) ? update_param(ex, sgd, op->in[k]) : NT_OK;
+                if (st != NT_OK) {
+                    return st;
                 }
-                const nt_plan_tensor_t *t = &plan->tensors[p];
-                if (sgd->momentum != 0.0f && t->momentum == NT_PLAN_NONE) {
-                    return NT_ERR_STATE;
-                }
-                nt_sgd_f32_update((int32_t)elements(t), sgd->lr, sgd->momentum, sgd->weight_decay, f32(ex, p), g,
-                                  sgd->momentum != 0.0f ? f32(ex, t->momentum) : NULL);
             }
             account(ex, NT_PHASE_UPDATE, t0);
         }
@@ -433,12 +438,10 @@ nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_
         if (trainable && !trainable[p]) {
             continue;
         }
-        const nt_plan_tensor_t *t = &plan->tensors[p];
-        if (sgd->momentum != 0.0f && t->momentum == NT_PLAN_NONE) {
-            return NT_ERR_STATE;
+        const nt_status st = update_param(ex, sgd, p);
+        if (st != NT_OK) {
+            return st;
         }
-        nt_sgd_f32_update((int32_t)elements(t), sgd->lr, sgd->momentum, sgd->weight_decay, f32(ex, p), f32(ex, t->grad),
-                          sgd->momentum != 0.0f ? f32(ex, t->momentum) : NULL);
     }
     account(ex, NT_PHASE_UPDATE, t0);
     return NT_OK;
