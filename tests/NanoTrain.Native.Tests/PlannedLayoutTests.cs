@@ -15,6 +15,24 @@ public class PlannedLayoutTests
     private static float[] Parameters(PlanImage plan, NativeExecutor exec) =>
         plan.Trainable.SelectMany(n => exec.Floats(plan.Index[n], plan.Elements[plan.Index[n]]).ToArray()).ToArray();
 
+    /// <summary>Trains both plans on the same samples; every step's loss and the final weights must be equal.</summary>
+    private static void TrainSideBySide(ModelGraph g, PlanImage sequential, PlanImage planned, SgdConfig sgd, int batch, int steps, ulong seed)
+    {
+        using var a = new NativeExecutor(sequential.Bytes, sequential.SpaceSizes);
+        using var b = new NativeExecutor(planned.Bytes, planned.SpaceSizes);
+        for (int step = 0; step < steps; step++)
+        {
+            var input = TestModels.Input(g, batch, seed + (ulong)step);
+            var labels = TestModels.Labels(g, batch, seed + (ulong)step);
+            input.CopyTo(a.Floats(sequential.Input, input.Length));
+            labels.CopyTo(a.Bytes(sequential.Labels, labels.Length));
+            input.CopyTo(b.Floats(planned.Input, input.Length));
+            labels.CopyTo(b.Bytes(planned.Labels, labels.Length));
+            Assert.Equal(a.TrainStep(sgd, null), b.TrainStep(sgd, null));
+        }
+        Assert.Equal(Parameters(sequential, a), Parameters(planned, b));
+    }
+
     [Theory]
     [InlineData(null, false)]
     [InlineData("bias", true)]
@@ -35,20 +53,7 @@ public class PlannedLayoutTests
         Assert.NotNull(planned.Memory);
         Assert.True(planned.Memory!.Fits);
         Assert.True(planned.Memory.ArenaBytes < sequential.SpaceSizes[1] + sequential.SpaceSizes[2], "reuse saves memory");
-        using var a = new NativeExecutor(sequential.Bytes, sequential.SpaceSizes);
-        using var b = new NativeExecutor(planned.Bytes, planned.SpaceSizes);
-        var sgd = new SgdConfig { Lr = 0.05f, Momentum = momentum ? 0.9f : 0f };
-        for (int step = 0; step < 6; step++)
-        {
-            var input = TestModels.Input(g, 2, (ulong)(100 + step));
-            var labels = TestModels.Labels(g, 2, (ulong)(100 + step));
-            input.CopyTo(a.Floats(sequential.Input, input.Length));
-            labels.CopyTo(a.Bytes(sequential.Labels, labels.Length));
-            input.CopyTo(b.Floats(planned.Input, input.Length));
-            labels.CopyTo(b.Bytes(planned.Labels, labels.Length));
-            Assert.Equal(a.TrainStep(sgd, null), b.TrainStep(sgd, null));
-        }
-        Assert.Equal(Parameters(sequential, a), Parameters(planned, b));
+        TrainSideBySide(g, sequential, planned, new SgdConfig { Lr = 0.05f, Momentum = momentum ? 0.9f : 0f }, batch: 2, steps: 6, seed: 100);
     }
 
     [Fact]
@@ -123,19 +128,6 @@ public class PlannedLayoutTests
         var sequential = PlanWriter.WriteInt8WithFp32Classifier(model, classifier, new PlanOptions());
         var planned = PlanWriter.WriteInt8WithFp32Classifier(model, classifier, new PlanOptions { Banks = [new PlannerBank("A", 1 << 20)] });
         Assert.True(planned.Memory!.ArenaBytes < sequential.SpaceSizes[1] + sequential.SpaceSizes[2]);
-        using var a = new NativeExecutor(sequential.Bytes, sequential.SpaceSizes);
-        using var b = new NativeExecutor(planned.Bytes, planned.SpaceSizes);
-        var sgd = new SgdConfig { Lr = 0.1f };
-        for (int step = 0; step < 5; step++)
-        {
-            var input = TestModels.Input(g, 1, (ulong)(7 + step));
-            var labels = TestModels.Labels(g, 1, (ulong)(7 + step));
-            input.CopyTo(a.Floats(sequential.Input, input.Length));
-            labels.CopyTo(a.Bytes(sequential.Labels, labels.Length));
-            input.CopyTo(b.Floats(planned.Input, input.Length));
-            labels.CopyTo(b.Bytes(planned.Labels, labels.Length));
-            Assert.Equal(a.TrainStep(sgd, null), b.TrainStep(sgd, null));
-        }
-        Assert.Equal(Parameters(sequential, a), Parameters(planned, b));
+        TrainSideBySide(g, sequential, planned, new SgdConfig { Lr = 0.1f }, batch: 1, steps: 5, seed: 7);
     }
 }

@@ -69,6 +69,7 @@ public static class PlanCommand
             progress.Info($"planning {TrainingPlanner.NameOf(m)} training of {graph.Name} for {target.Id}");
             var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget));
             string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
             string? cDir = pr.GetValue(emitC);
             if (cDir != null)
@@ -79,6 +80,7 @@ public static class PlanCommand
             string? svgPath = pr.GetValue(svg);
             if (svgPath != null)
             {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(svgPath))!);
                 AtomicFile.WriteAllText(svgPath, MemoryTimelineSvg.Render(plan, BenchCommand.GitCommit(paths)));
             }
             string? jsonTarget = pr.GetValue(json);

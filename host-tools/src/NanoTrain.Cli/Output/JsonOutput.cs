@@ -38,8 +38,6 @@ public static class JsonOutput
         {
             throw new NanoTrainException(ErrorKind.MissingInput, $"{json}: folder {dir} does not exist");
         }
-        string temp = full + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, full, overwrite: true);
+        AtomicFile.WriteAllText(full, text);
     }
 }

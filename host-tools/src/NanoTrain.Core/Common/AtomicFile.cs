@@ -1,6 +1,9 @@
 namespace NanoTrain.Core.Common;
 
-/// <summary>Writes a file through a temporary sibling and a rename, so a failure never leaves a partial file behind.</summary>
+/// <summary>
+/// Writes a file through a uniquely named temporary sibling and a rename, so a failure never leaves a partial file
+/// behind and two processes writing one file never mix. The folder must exist.
+/// </summary>
 public static class AtomicFile
 {
     public static void WriteAllBytes(string path, byte[] bytes)
@@ -23,9 +26,7 @@ public static class AtomicFile
         {
             throw new NanoTrainException(ErrorKind.Usage, $"{path}: is a folder, not a file");
         }
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        string temp = $"{full}.{Guid.NewGuid():N}.tmp";
         try
         {
             write(temp);

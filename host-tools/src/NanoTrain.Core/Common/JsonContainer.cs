@@ -31,9 +31,7 @@ public static class JsonContainer
         jsonBytes.CopyTo(file, HeaderBytes);
         data.CopyTo(file.AsSpan(HeaderBytes + padded));
         SHA256.HashData(file.AsSpan(HeaderBytes)).CopyTo(file, 16);
-        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, file);
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, file);
     }
 
     /// <summary>

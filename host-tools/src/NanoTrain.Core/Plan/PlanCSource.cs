@@ -19,6 +19,7 @@ public static class PlanCSource
         {
             throw new NanoTrainException(ErrorKind.Usage, $"'{symbol}' is not a C identifier");
         }
+        Directory.CreateDirectory(directory);
         string header = Path.Combine(directory, symbol + "_data.h");
         string source = Path.Combine(directory, symbol + "_data.c");
         string guard = symbol.ToUpperInvariant() + "_DATA_H";

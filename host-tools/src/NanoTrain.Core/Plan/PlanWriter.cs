@@ -541,7 +541,7 @@ public static class PlanWriter
         /// 2L - i. Returns each touched arena tensor's first and last step; the input and labels are written before
         /// step 0, the logits and the loss are read after the last step.
         /// </summary>
-        private Dictionary<int, (int First, int Last)> Lifetimes()
+        private Dictionary<int, (int First, int Last)> Lifetimes(HashSet<int> paramGradients)
         {
             int lossStep = _ops.Count - 1;
             int lastStep = 2 * lossStep;
@@ -567,7 +567,7 @@ public static class PlanWriter
             for (int i = 0; i < _tensors.Count; i++)
             {
                 var t = _tensors[i];
-                if ((t.Flags & (PlanFormat.FlagInit | PlanFormat.FlagZero)) != 0 && t.Space != 0 && !IsParamGradient(i))
+                if ((t.Flags & (PlanFormat.FlagInit | PlanFormat.FlagZero)) != 0 && t.Space != 0 && !paramGradients.Contains(i))
                 {
                     // Parameters, running statistics and momentum: the whole schedule.
                     Touch(i, 0);
@@ -635,8 +635,6 @@ public static class PlanWriter
             return life;
         }
 
-        private bool IsParamGradient(int index) => _tensors.Any(t => (t.Flags & PlanFormat.FlagParam) != 0 && t.Grad == index);
-
         /// <summary>Assigns every arena tensor a bank (space 1..) and an offset with reuse; records the memory report.</summary>
         private void LayOut(IReadOnlyList<PlannerBank> banks)
         {
@@ -644,7 +642,12 @@ public static class PlanWriter
             {
                 throw new NanoTrainException(ErrorKind.Usage, $"{name}: a plan needs 1..{PlanFormat.MaxSpaces - 1} banks, got {banks.Count}");
             }
-            var life = Lifetimes();
+            var gradients = _tensors.Where(t => t.Grad != PlanFormat.None).Select(t => (int)t.Grad).ToHashSet();
+            var paramGradients = _tensors.Where(t => (t.Flags & PlanFormat.FlagParam) != 0 && t.Grad != PlanFormat.None).Select(t => (int)t.Grad).ToHashSet();
+            // A tensor's shortest name (activations and parameters by their own, gradients as "grad:NAME").
+            var names = _index.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Select(kv => kv.Key).OrderBy(k => k.Length).First());
+            string NameOf(int index) => names.TryGetValue(index, out var n) ? n : $"#{index}";
+            var life = Lifetimes(paramGradients);
             var buffers = life.Select(kv => new PlannerBuffer(kv.Key, _tensors[kv.Key].Bytes, kv.Value.First, kv.Value.Last)).ToList();
             var result = MemoryPlanner.Place(buffers, banks, Align);
             long bound = MemoryPlanner.LowerBound(buffers, Align);
@@ -662,7 +665,7 @@ public static class PlanWriter
                 {
                     continue;
                 }
-                if (IsParamGradient(i))
+                if (paramGradients.Contains(i))
                 {
                     t.Flags = (ushort)(t.Flags & ~PlanFormat.FlagZero); // zeroed before each use instead
                 }
@@ -689,7 +692,7 @@ public static class PlanWriter
             var categories = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var buffer in buffers)
             {
-                string category = Category(buffer.Id, life[buffer.Id]);
+                string category = Category(buffer.Id, life[buffer.Id], gradients, paramGradients);
                 categories[category] = categories.GetValueOrDefault(category) + AlignUp(buffer.Bytes);
             }
             _memory = new PlanMemory(
@@ -706,7 +709,7 @@ public static class PlanWriter
         }
 
         /// <summary>What a tensor is, for the breakdown: weights in SRAM, stored or transient activations, gradients.</summary>
-        private string Category(int index, (int First, int Last) life)
+        private string Category(int index, (int First, int Last) life, HashSet<int> gradients, HashSet<int> paramGradients)
         {
             var t = _tensors[index];
             int lossStep = _ops.Count - 1;
@@ -714,7 +717,7 @@ public static class PlanWriter
             {
                 return "weights";
             }
-            if ((t.Flags & PlanFormat.FlagZero) != 0 && !IsParamGradient(index))
+            if ((t.Flags & PlanFormat.FlagZero) != 0 && !paramGradients.Contains(index))
             {
                 return "optimizer state";
             }
@@ -722,14 +725,12 @@ public static class PlanWriter
             {
                 return "scratch";
             }
-            if (_tensors.Any(o => o.Grad == index))
+            if (gradients.Contains(index))
             {
                 return "gradients";
             }
             return life.Last > lossStep && life.First < lossStep ? "stored activations" : "transient activations";
         }
-
-        private string NameOf(int index) => _index.Where(kv => kv.Value == index).Select(kv => kv.Key).OrderBy(k => k.Length).FirstOrDefault() ?? $"#{index}";
 
         private PlanImage Serialize(ushort scratch, int classes)
         {
