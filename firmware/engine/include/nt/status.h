@@ -18,7 +18,11 @@ typedef enum nt_status {
     NT_ERR_UNKNOWN_OP = 7,   /**< an op id is not one the engine implements */
     NT_ERR_NO_MEMORY = 8,    /**< the caller-given arena is too small */
     NT_ERR_BOARD = 9,        /**< a plan was built for another board */
-    NT_ERR_STATE = 10        /**< the call is not valid in the current state */
+    NT_ERR_STATE = 10,       /**< the call is not valid in the current state */
+    NT_ERR_FRAME = 11,       /**< a protocol frame is malformed (bad COBS, header or length) */
+    NT_ERR_SEQUENCE = 12,    /**< a protocol request or chunk arrived out of order */
+    NT_ERR_UNSUPPORTED = 13, /**< an unknown message type, or an operation this board cannot do */
+    NT_ERR_STORAGE = 14      /**< reading or writing persistent storage failed */
 } nt_status;
 
 /** Stable lower-case name of a status, for logs and error frames ("ok", "crc", ...). */

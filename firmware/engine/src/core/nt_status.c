@@ -14,6 +14,10 @@ const char *nt_status_name(nt_status status)
     case NT_ERR_NO_MEMORY: return "no-memory";
     case NT_ERR_BOARD: return "board";
     case NT_ERR_STATE: return "state";
+    case NT_ERR_FRAME: return "frame";
+    case NT_ERR_SEQUENCE: return "sequence";
+    case NT_ERR_UNSUPPORTED: return "unsupported";
+    case NT_ERR_STORAGE: return "storage";
     }
     return "unknown";
 }

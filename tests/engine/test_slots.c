@@ -1,0 +1,149 @@
+/* Weight slots: saves alternate, the newest valid copy wins, a copy for another plan is never restored,
+ * and a save cut off after any number of written bytes leaves the previous copy (never a mix, never none). */
+#include <stdint.h>
+#include <string.h>
+
+#include "nt/slots.h"
+#include "nt_test.h"
+
+#define SLOT_BYTES 256u
+
+typedef struct mem_store {
+    uint8_t bytes[2 * SLOT_BYTES];
+    long budget; /* bytes that may still be written before the "power" goes; < 0: unlimited */
+} mem_store_t;
+
+static nt_status mem_read(void *ctx, uint32_t offset, void *buf, uint32_t len)
+{
+    mem_store_t *m = (mem_store_t *)ctx;
+    if (offset + len > sizeof m->bytes) {
+        return NT_ERR_STORAGE;
+    }
+    memcpy(buf, m->bytes + offset, len);
+    return NT_OK;
+}
+
+static nt_status mem_write(void *ctx, uint32_t offset, const void *buf, uint32_t len)
+{
+    mem_store_t *m = (mem_store_t *)ctx;
+    if (offset + len > sizeof m->bytes) {
+        return NT_ERR_STORAGE;
+    }
+    for (uint32_t i = 0; i < len; ++i) {
+        if (m->budget == 0) {
+            return NT_ERR_STORAGE;
+        }
+        if (m->budget > 0) {
+            --m->budget;
+        }
+        m->bytes[offset + i] = ((const uint8_t *)buf)[i];
+    }
+    return NT_OK;
+}
+
+typedef struct weights {
+    uint8_t a[40];
+    uint8_t b[13];
+} weights_t;
+
+static uint8_t *part(void *ctx, uint32_t index, uint32_t *bytes)
+{
+    weights_t *w = (weights_t *)ctx;
+    *bytes = index == 0 ? (uint32_t)sizeof w->a : (uint32_t)sizeof w->b;
+    return index == 0 ? w->a : w->b;
+}
+
+typedef struct big {
+    uint8_t bytes[SLOT_BYTES - NT_SLOT_HEADER_BYTES + 1u];
+} big_t;
+
+static uint8_t *big_part(void *ctx, uint32_t index, uint32_t *bytes)
+{
+    (void)index;
+    *bytes = (uint32_t)sizeof ((big_t *)ctx)->bytes;
+    return ((big_t *)ctx)->bytes;
+}
+
+static void fill(weights_t *w, uint8_t seed)
+{
+    for (uint32_t i = 0; i < sizeof w->a; ++i) {
+        w->a[i] = (uint8_t)(seed + i);
+    }
+    for (uint32_t i = 0; i < sizeof w->b; ++i) {
+        w->b[i] = (uint8_t)(seed * 3u + i);
+    }
+}
+
+int main(void)
+{
+    static mem_store_t mem;
+    memset(mem.bytes, 0xFF, sizeof mem.bytes);
+    mem.budget = -1;
+    const nt_slot_store_t store = { &mem, SLOT_BYTES, mem_read, mem_write, NULL };
+    weights_t w, r;
+    const nt_slot_parts_t parts = { 2, &w, part };
+    const nt_slot_parts_t into = { 2, &r, part };
+    const uint32_t plan = 0xCAFEF00Du;
+
+    NT_CHECK_EQ_U((uint32_t)-1, (uint32_t)nt_slots_newest(&store, plan, sizeof w.a + sizeof w.b));
+    uint32_t slot = 9, seq = 0;
+    fill(&w, 1);
+    NT_CHECK_EQ_U(NT_OK, nt_slots_save(&store, plan, &parts, &slot, &seq));
+    NT_CHECK_EQ_U(0, slot);
+    NT_CHECK_EQ_U(1, seq);
+    fill(&w, 2);
+    NT_CHECK_EQ_U(NT_OK, nt_slots_save(&store, plan, &parts, &slot, &seq));
+    NT_CHECK_EQ_U(1, slot);
+    NT_CHECK_EQ_U(2, seq);
+    fill(&w, 3);
+    NT_CHECK_EQ_U(NT_OK, nt_slots_save(&store, plan, &parts, &slot, &seq));
+    NT_CHECK_EQ_U(0, slot);
+    NT_CHECK_EQ_U(3, seq);
+    const int32_t newest = nt_slots_newest(&store, plan, 53);
+    NT_CHECK_EQ_U(0, newest);
+    NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&store, (uint32_t)newest, plan, &into));
+    NT_CHECK(memcmp(&w, &r, sizeof w) == 0);
+    /* Another plan's weights, or another size, are not restored. */
+    NT_CHECK_EQ_U((uint32_t)-1, (uint32_t)nt_slots_newest(&store, plan + 1u, 53));
+    NT_CHECK_EQ_U((uint32_t)-1, (uint32_t)nt_slots_newest(&store, plan, 52));
+    NT_CHECK_EQ_U(NT_ERR_CRC, nt_slots_restore(&store, 0, plan + 1u, &into));
+    /* Parts larger than a slot are refused before anything is written. */
+    static big_t big;
+    const nt_slot_parts_t too_big = { 1, &big, big_part };
+    static mem_store_t untouched;
+    memcpy(&untouched, &mem, sizeof mem);
+    NT_CHECK_EQ_U(NT_ERR_NO_MEMORY, nt_slots_save(&store, plan, &too_big, &slot, &seq));
+    NT_CHECK(memcmp(&untouched, &mem, sizeof mem) == 0);
+
+    /* Power cut after every possible number of written bytes: the store then holds the previous copy
+     * (sequence n) or the new one (n + 1), and restoring gives exactly one of them. */
+    static mem_store_t saved;
+    for (long cut = 0; cut < 200; ++cut) {
+        memcpy(&saved, &mem, sizeof mem);
+        weights_t before;
+        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&store, (uint32_t)nt_slots_newest(&store, plan, 53), plan, &into));
+        before = r;
+        fill(&w, (uint8_t)(10 + cut));
+        const uint32_t keep = (uint32_t)nt_slots_newest(&store, plan, 53);
+        mem.budget = cut;
+        const nt_status st = nt_slots_save(&store, plan, &parts, &slot, &seq);
+        mem.budget = -1;
+        const int32_t now = nt_slots_newest(&store, plan, 53);
+        NT_CHECK(now >= 0);
+        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&store, (uint32_t)now, plan, &into));
+        if (st == NT_OK) {
+            NT_CHECK(memcmp(&r, &w, sizeof w) == 0);
+        } else {
+            NT_CHECK_EQ_U(NT_ERR_STORAGE, st);
+            NT_CHECK(memcmp(&r, &before, sizeof before) == 0);
+        }
+        /* Either way the slot holding the previous copy was never touched by this save. */
+        NT_CHECK(memcmp(saved.bytes + keep * SLOT_BYTES, mem.bytes + keep * SLOT_BYTES, SLOT_BYTES) == 0);
+    }
+    /* A flipped data byte invalidates that copy; the other one wins. */
+    const int32_t top = nt_slots_newest(&store, plan, 53);
+    mem.bytes[(uint32_t)top * SLOT_BYTES + NT_SLOT_HEADER_BYTES + 5u] ^= 0x10u;
+    const int32_t after = nt_slots_newest(&store, plan, 53);
+    NT_CHECK(after >= 0 && after != top);
+    return 0;
+}
