@@ -34,6 +34,8 @@ math(EXPR _last "${_bank_count} - 1")
 set(_memory "MEMORY\n{\n    ${_flash_name} (rx) : ORIGIN = ${_flash_base}, LENGTH = ${_flash_size}\n")
 set(_sections "")
 set(_banks_init "")
+set(_arenas_extern "")
+set(_arenas_init "")
 set(_stack_found FALSE)
 set(_largest_name "")
 set(_largest_size 0)
@@ -42,7 +44,9 @@ foreach(i RANGE ${_last})
     string(JSON _base GET "${_json}" banks ${i} base)
     string(JSON _size GET "${_json}" banks ${i} size)
     string(APPEND _memory "    ${_name} (rwx) : ORIGIN = ${_base}, LENGTH = ${_size}\n")
-    string(APPEND _sections "    .nt_bank.${_name} (NOLOAD) : { . = ALIGN(16); __nt_bank_${_name}_start = .; KEEP(*(.nt_bank.${_name} .nt_bank.${_name}.*)) . = ALIGN(16); __nt_bank_${_name}_end = .; } > ${_name}\n")
+    string(APPEND _sections "    .nt_bank.${_name} (NOLOAD) : { . = ALIGN(16); __nt_bank_${_name}_start = .; KEEP(*(.nt_bank.${_name} .nt_bank.${_name}.*)) . = ALIGN(16); __nt_bank_${_name}_end = .; } > ${_name}\n    __nt_bank_${_name}_limit = ORIGIN(${_name}) + LENGTH(${_name});\n")
+    string(APPEND _arenas_extern "extern uint8_t __nt_bank_${_name}_end[];\nextern uint8_t __nt_bank_${_name}_limit[];\n")
+    string(APPEND _arenas_init "    { \"${_name}\", __nt_bank_${_name}_end, __nt_bank_${_name}_limit },\n")
     string(APPEND _banks_init "{ \"${_name}\", ${_base}u, ${_size}u }, ")
     if(_name STREQUAL _stack_bank)
         set(_stack_found TRUE)
@@ -58,6 +62,16 @@ endif()
 string(APPEND _memory "}\n\nREGION_ALIAS(\"RAM_DATA\", ${_stack_bank});\nREGION_ALIAS(\"RAM_STACK\", ${_stack_bank});\n__nt_stack_size = ${_stack_size};\n")
 file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_memory.ld" CONTENT "/* Generated from ${NT_BOARD_JSON}; do not edit. */\n${_memory}")
 file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_banks.ld" CONTENT "/* Generated from ${NT_BOARD_JSON}; do not edit. */\n${_sections}")
+# Each bank's free memory, after whatever the image itself placed there, for the plan's arena spaces.
+file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_arenas.c" CONTENT
+"/* Generated from ${NT_BOARD_JSON}; do not edit. */
+#include \"nt_board.h\"
+
+${_arenas_extern}
+const nt_board_arena_t nt_board_arenas[NT_BOARD_BANK_COUNT] = {
+${_arenas_init}};
+")
+set(NT_BOARD_ARENAS_SOURCE "${NT_BOARD_GEN_DIR}/nt_board_arenas.c")
 
 string(TOUPPER "${_uart_kind}" _uart_macro)
 string(REPLACE "-" "_" _uart_macro "${_uart_macro}")

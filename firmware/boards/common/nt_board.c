@@ -9,6 +9,45 @@ const nt_board_region_t nt_board_flash = NT_BOARD_FLASH_INIT;
 /* The host runner reads this section from the ELF to refuse an image built for another board. */
 __attribute__((section(".nt_board_info"), used)) const char nt_board_info[] = "nanotrain-board:" NT_BOARD_ID;
 
+extern uint8_t __nt_plan_slot_start[];
+extern uint8_t __nt_plan_slot_end[];
+extern uint8_t __nt_image_end[];
+extern uint8_t __stack_start[];
+extern uint8_t __stack_end[];
+
+/* The host reads the plan slot's place from the ELF ("NTPS", start, end) to flash a plan there. */
+__attribute__((section(".nt_plan_slot_info"), used)) const uint32_t nt_plan_slot_info[3] = {
+    0x5350544Eu, (uint32_t)(uintptr_t)__nt_plan_slot_start, (uint32_t)(uintptr_t)__nt_plan_slot_end
+};
+
+uint8_t *nt_board_plan_slot(uint32_t *bytes)
+{
+    *bytes = (uint32_t)(__nt_plan_slot_end - __nt_plan_slot_start);
+    return __nt_plan_slot_start;
+}
+
+uint32_t nt_board_flash_used(void)
+{
+    return (uint32_t)(uintptr_t)__nt_image_end - nt_board_flash.base;
+}
+
+void nt_board_stack(uint8_t **lowest, uint8_t **top)
+{
+    *lowest = __stack_start;
+    *top = __stack_end;
+}
+
+#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
+
+void nt_board_reset(void)
+{
+    __asm__ volatile("dsb" ::: "memory");
+    SCB_AIRCR = 0x05FA0004u; /* VECTKEY | SYSRESETREQ */
+    __asm__ volatile("dsb" ::: "memory");
+    for (;;) {
+    }
+}
+
 void nt_board_init(void)
 {
     nt_uart_init();

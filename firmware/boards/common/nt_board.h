@@ -18,6 +18,30 @@ typedef struct nt_board_region {
 extern const nt_board_region_t nt_board_banks[NT_BOARD_BANK_COUNT];
 extern const nt_board_region_t nt_board_flash;
 
+/** A bank's memory the image leaves free, [start, limit), for a plan's arena spaces (same order as the banks). */
+typedef struct nt_board_arena {
+    const char *name;
+    uint8_t *start;
+    uint8_t *limit;
+} nt_board_arena_t;
+
+extern const nt_board_arena_t nt_board_arenas[NT_BOARD_BANK_COUNT];
+
+/** The plan slot: the flash after the image, where a plan is flashed or loaded. Writes its size to *bytes. */
+uint8_t *nt_board_plan_slot(uint32_t *bytes);
+
+/** Flash bytes the image itself occupies (code, constants, initial data). */
+uint32_t nt_board_flash_used(void);
+
+/** The main stack, [lowest, top): it grows down from top. */
+void nt_board_stack(uint8_t **lowest, uint8_t **top);
+
+/** Resets the core and the system (SYSRESETREQ); the emulator reboots the image. */
+void nt_board_reset(void) __attribute__((noreturn));
+
+/** The store of the two learned-weight slots (nt/slots.h): a host file by semihosting on emulated boards. */
+struct nt_slot_store;
+const struct nt_slot_store *nt_board_slot_store(void);
 /** Brings up the UART and starts the instruction counter. Called once from main. */
 void nt_board_init(void);
 
@@ -70,6 +94,12 @@ int32_t nt_host_file_read(const char *name, void *buffer, uint32_t capacity);
 
 /** Writes `len` bytes to a host file through semihosting, replacing it. @return 0, or -1 on failure. */
 int32_t nt_host_file_write(const char *name, const void *data, uint32_t len);
+
+/** Reads `len` bytes at `offset` of a host file by semihosting. @return 0, or -1 (missing file, short file). */
+int32_t nt_host_file_read_at(const char *name, uint32_t offset, void *buffer, uint32_t len);
+
+/** Writes `len` bytes at `offset` of a host file by semihosting, creating it, keeping the rest. @return 0 or -1. */
+int32_t nt_host_file_write_at(const char *name, uint32_t offset, const void *data, uint32_t len);
 
 /** Spins for exactly 2*iterations + 1 instructions (iterations >= 1). */
 void nt_calib_spin(uint32_t iterations);

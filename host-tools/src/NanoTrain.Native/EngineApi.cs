@@ -192,7 +192,7 @@ public static unsafe partial class EngineApi
     public static partial int ExecUpdate(void* exec, SgdConfig* sgd, byte* trainable);
 
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_exec_train_step")]
-    public static partial int ExecTrainStep(void* exec, SgdConfig* sgd, byte* trainable, float* loss);
+    public static partial int ExecTrainStep(void* exec, SgdConfig* sgd, byte* trainable, float* loss, byte* predictions);
 
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_status_name")]
     public static partial byte* StatusName(int status);

@@ -107,12 +107,16 @@ public sealed unsafe class NativeExecutor : IDisposable
     }
 
     /// <summary>Forward, loss, backward with each parameter updated right after its op's backward (any layout); the loss.</summary>
-    public float TrainStep(SgdConfig sgd, byte[]? trainable)
+    /// <param name="sgd">Learning rate and momentum.</param>
+    /// <param name="trainable">Mask over the plan's parameters; null trains all of them.</param>
+    /// <param name="predictions">When given (batch bytes), each sample's predicted class before the update.</param>
+    public float TrainStep(SgdConfig sgd, byte[]? trainable, byte[]? predictions = null)
     {
         float loss;
         fixed (byte* mask = trainable)
+        fixed (byte* predicted = predictions)
         {
-            Check(EngineApi.ExecTrainStep(_exec.Pointer, &sgd, mask, &loss), "train step");
+            Check(EngineApi.ExecTrainStep(_exec.Pointer, &sgd, mask, &loss, predicted), "train step");
         }
         return loss;
     }

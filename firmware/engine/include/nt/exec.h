@@ -92,9 +92,11 @@ nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_
 /**
  * One training step: forward, loss, then backward with each trainable parameter updated right after its
  * op's backward (so a parameter gradient lives only for that op; any plan). Writes the loss to *loss
- * when not NULL. Returns as nt_exec_backward.
+ * and each sample's predicted class (argmax of its logits, batch bytes) to predictions, each when not
+ * NULL. Returns as nt_exec_backward.
  */
-nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable, float *loss);
+nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable, float *loss,
+                            uint8_t *predictions);
 
 #ifdef __cplusplus
 }

@@ -39,8 +39,9 @@ extern "C" {
 typedef enum nt_msg_type {
     /** -> u16 protocol version, u16 max payload, u32 firmware version, char board[16], u32 clock Hz,
      *     u32 flash bytes, u32 flash used by the firmware, u32 plan slot bytes, u8 bank count, then per bank
-     *     { char name[8], u32 base, u32 size, u32 free }, then u8 plan loaded, u32 plan CRC, u32 plan bytes,
-     *     u32 restored weight-slot sequence (0: none). */
+     *     { char name[8], u32 base, u32 size, u32 free }, then u8 plan running, u32 plan CRC, u32 plan bytes,
+     *     u32 restored weight-slot sequence (0: none), u8 status of starting the plan found in the plan slot
+     *     at boot (0: started, or none there), then that failure's ASCII detail. */
     NT_MSG_HELLO = 0x01,
     /** u32 total bytes, u32 offset, bytes... -> u32 bytes received. Offset 0 starts a new plan; each chunk
      *  must continue where the last ended. When the last byte arrives the plan is checked and started. */

@@ -447,9 +447,16 @@ nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_
     return NT_OK;
 }
 
-nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable, float *loss)
+nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable, float *loss,
+                            uint8_t *predictions)
 {
     nt_exec_forward(ex);
+    if (predictions) {
+        /* Before the loss: in a planned layout the logits' memory is reused by the backward pass. */
+        const nt_plan_tensor_t *logits = &ex->plan->tensors[ex->plan->logits];
+        nt_argmax_f32((int32_t)logits->dims[0], (int32_t)logits->dims[3], (const float *)nt_exec_tensor(ex, ex->plan->logits),
+                      predictions);
+    }
     const float value = nt_exec_loss(ex);
     if (loss) {
         *loss = value;

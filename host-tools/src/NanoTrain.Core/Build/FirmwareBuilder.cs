@@ -18,7 +18,7 @@ public sealed class FirmwareBuilder
     }
 
     /// <summary>Firmware apps that <c>firmware/app/CMakeLists.txt</c> defines.</summary>
-    public static IReadOnlyList<string> Apps { get; } = ["smoke", "hang", "trainstep", "kernelbench", "kernelcheck"];
+    public static IReadOnlyList<string> Apps { get; } = ["smoke", "hang", "trainer", "trainstep", "kernelbench", "kernelcheck"];
 
     /// <summary>Where the ELF of an app for a board is written.</summary>
     public string ElfPath(string boardId, string app) => Path.Combine(_paths.Build, boardId, "app", app + ".elf");

@@ -17,6 +17,8 @@ public enum ErrorKind
     Timeout,
     /// <summary>The command exists in the design but is not built yet.</summary>
     NotImplemented,
+    /// <summary>A board refused a request or stopped answering.</summary>
+    Device,
 }
 
 /// <summary>A domain error with a one-line message naming the file, field or op at fault.</summary>

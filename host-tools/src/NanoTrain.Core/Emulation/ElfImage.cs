@@ -4,6 +4,9 @@ using NanoTrain.Core.Common;
 
 namespace NanoTrain.Core.Emulation;
 
+/// <summary>The flash after a firmware image where a plan is flashed: [Address, Address + Bytes).</summary>
+public sealed record PlanSlot(uint Address, uint Bytes);
+
 /// <summary>One section of an ELF32 image.</summary>
 public sealed record ElfSection(string Name, uint Address, uint Size, bool Allocated, bool HasContent);
 
@@ -39,6 +42,12 @@ public sealed class ElfImage
 
     /// <summary>The board the image was built for, or null when it carries no board info.</summary>
     public string? BoardId { get; }
+
+    /// <summary>Where the image expects a plan to be flashed, or null for an image without a plan slot record.</summary>
+    public PlanSlot? Slot { get; private init; }
+
+    private const uint PlanSlotMarker = 0x5350544E; // "NTPS"
+
 
     /// <summary>Reads an ELF file; anything that is not a well-formed ELF32 LE file is refused with the reason.</summary>
     public static ElfImage Load(string path)
@@ -90,6 +99,7 @@ public sealed class ElfImage
         const uint ShfAlloc = 2;
         var sections = new List<ElfSection>();
         string? boardId = null;
+        PlanSlot? planSlot = null;
         foreach (var s in raw)
         {
             if (s.NameOffset >= names.Length)
@@ -103,14 +113,27 @@ public sealed class ElfImage
             sections.Add(new ElfSection(name, s.Address, s.Size, (s.Flags & ShfAlloc) != 0, hasContent));
             if (name == BoardInfoSection && hasContent && (ulong)s.Offset + s.Size <= (ulong)data.Length)
             {
-                string text = Encoding.ASCII.GetString(data.Slice((int)s.Offset, (int)s.Size)).TrimEnd('\0');
+                var info = data.Slice((int)s.Offset, (int)s.Size);
+                int nul = info.IndexOf((byte)0);
+                string text = Encoding.ASCII.GetString(nul < 0 ? info : info[..nul]);
                 if (text.StartsWith(BoardInfoPrefix, StringComparison.Ordinal))
                 {
                     boardId = text[BoardInfoPrefix.Length..];
                 }
+                // The plan slot's record follows, word aligned: "NTPS", start, end.
+                for (int at = 0; at + 12 <= info.Length; at += 4)
+                {
+                    if (BinaryPrimitives.ReadUInt32LittleEndian(info[at..]) == PlanSlotMarker)
+                    {
+                        uint start = BinaryPrimitives.ReadUInt32LittleEndian(info[(at + 4)..]);
+                        uint stop = BinaryPrimitives.ReadUInt32LittleEndian(info[(at + 8)..]);
+                        planSlot = stop >= start ? new PlanSlot(start, stop - start) : null;
+                        break;
+                    }
+                }
             }
         }
-        return new ElfImage(path, machine, sections, boardId);
+        return new ElfImage(path, machine, sections, boardId) { Slot = planSlot };
     }
 
     /// <summary>Bytes the image occupies in a region: allocated sections whose address range falls inside it.</summary>

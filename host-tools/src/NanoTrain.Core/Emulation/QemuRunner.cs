@@ -34,16 +34,10 @@ public sealed class QemuRunner
     ];
 
     /// <summary>
-    /// Boots <paramref name="elfPath"/> on <paramref name="board"/> and waits for it to exit.
-    /// Refuses an image built for another board; a run longer than the timeout is killed and reported.
+    /// Checks that <paramref name="elfPath"/> is a nanoTrain image built for <paramref name="board"/> and that the
+    /// board's emulator is installed; returns the emulator's path.
     /// </summary>
-    /// <param name="board">The board to emulate.</param>
-    /// <param name="elfPath">The image; it must have been built for <paramref name="board"/>.</param>
-    /// <param name="timeout">Time limit (default <see cref="DefaultTimeout"/>).</param>
-    /// <param name="onUartLine">Receives each UART line as it arrives.</param>
-    /// <param name="workingDirectory">QEMU's working directory: where the firmware's semihosting file reads
-    /// and writes land (default: the current directory).</param>
-    public RunResult Run(BoardDescriptor board, string elfPath, TimeSpan? timeout = null, Action<string>? onUartLine = null, string? workingDirectory = null)
+    public string Prepare(BoardDescriptor board, string elfPath)
     {
         ArgumentNullException.ThrowIfNull(board);
         var elf = ElfImage.Load(elfPath);
@@ -66,6 +60,22 @@ public sealed class QemuRunner
             throw new NanoTrainException(ErrorKind.Environment,
                 $"{board.Emulator.Program} not found on PATH; install it with `apt-get install -y qemu-system-arm` (./nanotrain does this when run as root)");
         }
+        return qemu;
+    }
+
+    /// <summary>
+    /// Boots <paramref name="elfPath"/> on <paramref name="board"/> and waits for it to exit.
+    /// Refuses an image built for another board; a run longer than the timeout is killed and reported.
+    /// </summary>
+    /// <param name="board">The board to emulate.</param>
+    /// <param name="elfPath">The image; it must have been built for <paramref name="board"/>.</param>
+    /// <param name="timeout">Time limit (default <see cref="DefaultTimeout"/>).</param>
+    /// <param name="onUartLine">Receives each UART line as it arrives.</param>
+    /// <param name="workingDirectory">QEMU's working directory: where the firmware's semihosting file reads
+    /// and writes land (default: the current directory).</param>
+    public RunResult Run(BoardDescriptor board, string elfPath, TimeSpan? timeout = null, Action<string>? onUartLine = null, string? workingDirectory = null)
+    {
+        string qemu = Prepare(board, elfPath);
         var arguments = Arguments(board, Path.GetFullPath(elfPath));
         string commandLine = board.Emulator.Program + " " + string.Join(' ', arguments);
         var limit = timeout ?? DefaultTimeout;

@@ -1,0 +1,643 @@
+/* The device app: serves the framed protocol of nt/proto.h on the console UART and trains through the
+ * engine. At boot it paints every bank's free memory and the unused stack (for high-water marks), starts
+ * the plan found in the plan slot, if any, and restores the newest valid weight slot for it. It then
+ * answers each request with one reply and never stops serving: a bad frame, a bad plan or a bad
+ * request gets an error reply and leaves the plan, the weights and the saved slots as they were. */
+#include <string.h>
+
+#include "nt/crc32.h"
+#include "nt/exec.h"
+#include "nt/kernels.h"
+#include "nt/proto.h"
+#include "nt/slots.h"
+#include "nt_board.h"
+
+/* Bumped when the app's behaviour on the wire changes in a way the host should know. */
+#define NT_FIRMWARE_VERSION 1u
+/* Payload room of a reply: enough for HELLO / STATS of any board and INFER logits of a small batch. */
+#define REPLY_PAYLOAD_BYTES 1024u
+#define PAINT_WORD 0xA5C3E10Fu
+/* The painted stack stops this far below the stack pointer at boot (the frames painting it). */
+#define STACK_PAINT_MARGIN 256u
+
+static uint8_t rx_body[NT_PROTO_MAX_BODY] __attribute__((aligned(8)));
+static uint8_t reply[NT_PROTO_HEADER_BYTES + REPLY_PAYLOAD_BYTES + NT_PROTO_CRC_BYTES] __attribute__((aligned(8)));
+
+static struct {
+    nt_plan_t plan;
+    nt_exec_t exec;
+    uint8_t running;            /* a plan is loaded and its executor initialised */
+    uint32_t plan_crc;
+    uint32_t plan_bytes;
+    uint32_t restored_sequence; /* weight slot restored at start, 0 for none */
+    uint32_t steps;
+    uint32_t planned[NT_BOARD_BANK_COUNT]; /* bytes of each bank the plan's spaces take */
+    uint32_t load_total;        /* LOAD_PLAN in progress: announced size and bytes so far */
+    uint32_t load_received;
+    uint8_t load_active;
+    uint8_t seq_known;
+    uint16_t next_seq;
+} app;
+
+/* Why something failed, for an error reply. */
+typedef struct failure {
+    nt_status status;
+    uint32_t index;
+    uint8_t section;
+    char detail[96];
+} failure_t;
+
+/* Why the plan found in the slot at boot did not start (status NT_OK when it did or there was none). */
+static failure_t boot_failure;
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    put_u16(p, (uint16_t)v);
+    put_u16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    put_u32(p, (uint32_t)v);
+    put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
+
+static void put_name(uint8_t *p, const char *name, uint32_t width)
+{
+    memset(p, 0, width);
+    for (uint32_t i = 0; i < width && name[i] != '\0'; ++i) {
+        p[i] = (uint8_t)name[i];
+    }
+}
+
+/* Appends text and a decimal number to a failure's detail. */
+static void detail_add(failure_t *f, const char *text)
+{
+    size_t at = strlen(f->detail);
+    while (*text != '\0' && at + 1u < sizeof f->detail) {
+        f->detail[at++] = *text++;
+    }
+    f->detail[at] = '\0';
+}
+
+static void detail_number(failure_t *f, uint32_t value)
+{
+    char digits[11];
+    int pos = (int)sizeof digits - 1;
+    digits[pos] = '\0';
+    do {
+        digits[--pos] = (char)('0' + (int)(value % 10u));
+        value /= 10u;
+    } while (value != 0u);
+    detail_add(f, &digits[pos]);
+}
+
+static void uart_sink(const uint8_t *bytes, uint32_t len, void *ctx)
+{
+    (void)ctx;
+    nt_uart_write(bytes, len);
+}
+
+static void send(uint8_t type, nt_status status, uint16_t seq, uint32_t length)
+{
+    const uint32_t total = nt_frame_seal(reply, type, (uint8_t)status, seq, (uint16_t)length);
+    nt_frame_write(reply, total, uart_sink, NULL);
+}
+
+static uint8_t *payload(void) { return reply + NT_PROTO_HEADER_BYTES; }
+
+static void send_error(uint8_t type, uint16_t seq, const failure_t *f)
+{
+    uint8_t *p = payload();
+    put_u32(p, f->index);
+    p[4] = f->section;
+    const uint32_t n = (uint32_t)strlen(f->detail);
+    memcpy(p + 5, f->detail, n);
+    send(type, f->status, seq, 5u + n);
+}
+
+static void send_status(uint8_t type, uint16_t seq, nt_status status, const char *detail)
+{
+    failure_t f;
+    memset(&f, 0, sizeof f);
+    f.status = status;
+    detail_add(&f, detail);
+    send_error(type, seq, &f);
+}
+
+/* ---- memory: painting and high-water marks ---- */
+
+static void paint(uint8_t *start, uint8_t *limit)
+{
+    for (uint32_t *w = (uint32_t *)(void *)start; (uint8_t *)(w + 1) <= limit; ++w) {
+        *w = PAINT_WORD;
+    }
+}
+
+/* Bytes from `start` up to and including the highest word that is no longer the paint. */
+static uint32_t high_water(const uint8_t *start, const uint8_t *limit)
+{
+    const uint32_t *w = (const uint32_t *)(const void *)(start + ((uint32_t)(limit - start) & ~3u));
+    while (w > (const uint32_t *)(const void *)start && w[-1] == PAINT_WORD) {
+        --w;
+    }
+    return (uint32_t)((const uint8_t *)w - start);
+}
+
+static void paint_stack(void)
+{
+    uint8_t *lowest, *top;
+    nt_board_stack(&lowest, &top);
+    uintptr_t sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    uint8_t *limit = (uint8_t *)(sp - STACK_PAINT_MARGIN);
+    if (limit > lowest) {
+        paint(lowest, limit);
+    }
+}
+
+/* Stack bytes used: from the top down to the lowest word no longer painted. */
+static uint32_t stack_high_water(void)
+{
+    uint8_t *lowest, *top;
+    nt_board_stack(&lowest, &top);
+    const uint32_t *w = (const uint32_t *)(void *)lowest;
+    while ((const uint8_t *)w < top && *w == PAINT_WORD) {
+        ++w;
+    }
+    return (uint32_t)(top - (const uint8_t *)w);
+}
+
+/* ---- the plan ---- */
+
+static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1u) & ~(a - 1u); }
+
+static int32_t bank_named(const char *name)
+{
+    for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
+        if (strncmp(name, nt_board_arenas[b].name, 8) == 0) {
+            return (int32_t)b;
+        }
+    }
+    return -1;
+}
+
+static uint32_t arena_free(uint32_t bank) { return (uint32_t)(nt_board_arenas[bank].limit - nt_board_arenas[bank].start); }
+
+/* Bank for a space: the bank of its name, or for a plan laid out without banks ("state", "arena") the
+ * bank with the most free memory. */
+static int32_t bank_for(const char *name)
+{
+    const int32_t named = bank_named(name);
+    if (named >= 0 || (strncmp(name, "state", 8) != 0 && strncmp(name, "arena", 8) != 0)) {
+        return named;
+    }
+    uint32_t best = 0;
+    for (uint32_t b = 1; b < NT_BOARD_BANK_COUNT; ++b) {
+        if (arena_free(b) > arena_free(best)) {
+            best = b;
+        }
+    }
+    return (int32_t)best;
+}
+
+static uint8_t *param_part(void *ctx, uint32_t index, uint32_t *bytes)
+{
+    nt_exec_t *ex = (nt_exec_t *)ctx;
+    const uint16_t t = ex->plan->params[index];
+    *bytes = ex->plan->tensors[t].bytes;
+    return (uint8_t *)nt_exec_tensor(ex, t);
+}
+
+static nt_slot_parts_t params(void)
+{
+    nt_slot_parts_t parts = { app.plan.n_params, &app.exec, param_part };
+    return parts;
+}
+
+/* Starts the plan of `len` bytes at `bytes` (in the plan slot). On failure nothing runs. */
+static nt_status start_plan(const uint8_t *bytes, uint32_t len, failure_t *f)
+{
+    memset(f, 0, sizeof *f);
+    app.running = 0;
+    app.restored_sequence = 0;
+    app.steps = 0;
+    memset(app.planned, 0, sizeof app.planned);
+    nt_plan_error_t err;
+    nt_status st = nt_plan_load(&app.plan, bytes, len, &err);
+    if (st != NT_OK) {
+        f->status = st;
+        f->index = err.index;
+        f->section = (uint8_t)err.section;
+        detail_add(f, "the plan does not load");
+        return st;
+    }
+    if (app.plan.board[0] != '\0' && strcmp(app.plan.board, NT_BOARD_ID) != 0) {
+        f->status = NT_ERR_BOARD;
+        detail_add(f, "the plan is for board ");
+        detail_add(f, app.plan.board);
+        detail_add(f, "; this firmware is for " NT_BOARD_ID);
+        return NT_ERR_BOARD;
+    }
+    uint8_t *spaces[NT_PLAN_MAX_SPACES] = { 0 };
+    uint32_t sizes[NT_PLAN_MAX_SPACES] = { 0 };
+    uint32_t used[NT_BOARD_BANK_COUNT] = { 0 };
+    for (uint32_t i = 1; i < app.plan.n_spaces; ++i) {
+        const nt_plan_space_t *space = &app.plan.spaces[i];
+        const int32_t bank = bank_for(space->name);
+        f->index = i;
+        f->section = NT_PLAN_SECTION_SPACES;
+        if (bank < 0) {
+            f->status = NT_ERR_BOARD;
+            detail_add(f, "memory space ");
+            detail_number(f, i);
+            detail_add(f, " is not a bank of " NT_BOARD_ID);
+            return NT_ERR_BOARD;
+        }
+        const uint32_t align = space->align < 16u ? 16u : space->align;
+        const uintptr_t base = (uintptr_t)nt_board_arenas[bank].start;
+        const uint32_t offset = (uint32_t)(align_up((uint32_t)base + used[bank], align) - (uint32_t)base);
+        if ((uint64_t)offset + space->bytes > arena_free((uint32_t)bank)) {
+            f->status = NT_ERR_NO_MEMORY;
+            detail_add(f, "space ");
+            detail_number(f, i);
+            detail_add(f, " needs ");
+            detail_number(f, space->bytes);
+            detail_add(f, " B of bank ");
+            detail_add(f, nt_board_arenas[bank].name);
+            detail_add(f, ", which has ");
+            const uint32_t capacity = arena_free((uint32_t)bank);
+            detail_number(f, capacity - (used[bank] < capacity ? used[bank] : capacity));
+            detail_add(f, " B free");
+            return NT_ERR_NO_MEMORY;
+        }
+        spaces[i] = nt_board_arenas[bank].start + offset;
+        sizes[i] = space->bytes;
+        used[bank] = offset + space->bytes;
+    }
+    st = nt_exec_init(&app.exec, &app.plan, spaces, sizes, &err);
+    if (st != NT_OK) {
+        f->status = st;
+        f->index = err.index;
+        f->section = (uint8_t)err.section;
+        detail_add(f, "the executor refuses the plan");
+        return st;
+    }
+    nt_exec_set_clock(&app.exec, nt_counter_ticks);
+    memcpy(app.planned, used, sizeof used);
+    app.plan_crc = get_u32(bytes + 12);
+    app.plan_bytes = len;
+    app.running = 1;
+
+    /* The newest valid weights saved for this very plan replace the plan's initial values. */
+    const nt_slot_parts_t parts = params();
+    const int32_t slot = nt_slots_newest(nt_board_slot_store(), app.plan_crc, nt_slot_parts_bytes(&parts));
+    if (slot >= 0 && nt_slots_restore(nt_board_slot_store(), (uint32_t)slot, app.plan_crc, &parts) == NT_OK) {
+        nt_slot_info_t info;
+        if (nt_slot_inspect(nt_board_slot_store(), (uint32_t)slot, &info) == NT_OK) {
+            app.restored_sequence = info.sequence;
+        }
+    }
+    return NT_OK;
+}
+
+/* Repaints the arenas, then starts the plan: high-water marks then belong to this plan alone. */
+static nt_status restart_plan(const uint8_t *bytes, uint32_t len, failure_t *f)
+{
+    for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
+        paint(nt_board_arenas[b].start, nt_board_arenas[b].limit);
+    }
+    return start_plan(bytes, len, f);
+}
+
+static void boot_plan(void)
+{
+    uint32_t slot_bytes;
+    const uint8_t *slot = nt_board_plan_slot(&slot_bytes);
+    memset(&boot_failure, 0, sizeof boot_failure);
+    if (slot_bytes >= NT_PLAN_HEADER_BYTES && get_u32(slot) == NT_PLAN_MAGIC) {
+        const uint32_t len = get_u32(slot + 8);
+        if (len > slot_bytes) {
+            boot_failure.status = NT_ERR_TRUNCATED;
+            detail_add(&boot_failure, "the plan in the slot claims more bytes than the slot holds");
+        } else {
+            (void)restart_plan(slot, len, &boot_failure);
+        }
+    }
+}
+
+/* ---- requests ---- */
+
+static void on_hello(uint16_t seq)
+{
+    uint8_t *p = payload();
+    uint32_t slot_bytes;
+    (void)nt_board_plan_slot(&slot_bytes);
+    put_u16(p, NT_PROTO_VERSION);
+    put_u16(p + 2, NT_PROTO_MAX_PAYLOAD);
+    put_u32(p + 4, NT_FIRMWARE_VERSION);
+    put_name(p + 8, NT_BOARD_ID, 16);
+    put_u32(p + 24, NT_BOARD_CLOCK_HZ);
+    put_u32(p + 28, nt_board_flash.size);
+    put_u32(p + 32, nt_board_flash_used());
+    put_u32(p + 36, slot_bytes);
+    p[40] = NT_BOARD_BANK_COUNT;
+    uint32_t at = 41;
+    for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
+        put_name(p + at, nt_board_banks[b].name, 8);
+        put_u32(p + at + 8, nt_board_banks[b].base);
+        put_u32(p + at + 12, nt_board_banks[b].size);
+        put_u32(p + at + 16, arena_free(b));
+        at += 20;
+    }
+    p[at] = app.running;
+    put_u32(p + at + 1, app.running ? app.plan_crc : 0u);
+    put_u32(p + at + 5, app.running ? app.plan_bytes : 0u);
+    put_u32(p + at + 9, app.restored_sequence);
+    p[at + 13] = (uint8_t)boot_failure.status;
+    const uint32_t n = (uint32_t)strlen(boot_failure.detail);
+    memcpy(p + at + 14, boot_failure.detail, n);
+    send(NT_MSG_HELLO | NT_MSG_REPLY, NT_OK, seq, at + 14u + n);
+}
+
+static void on_load_plan(uint16_t seq, const uint8_t *data, uint32_t length)
+{
+    const uint8_t type = NT_MSG_LOAD_PLAN | NT_MSG_REPLY;
+    if (length < 8u) {
+        send_status(type, seq, NT_ERR_TRUNCATED, "a plan chunk starts with u32 total, u32 offset");
+        return;
+    }
+    const uint32_t total = get_u32(data), offset = get_u32(data + 4), n = length - 8u;
+    uint32_t slot_bytes;
+    uint8_t *slot = nt_board_plan_slot(&slot_bytes);
+    if (offset == 0u) {
+        if (total < NT_PLAN_HEADER_BYTES || total > slot_bytes) {
+            failure_t f;
+            memset(&f, 0, sizeof f);
+            f.status = NT_ERR_NO_MEMORY;
+            detail_add(&f, "the plan is ");
+            detail_number(&f, total);
+            detail_add(&f, " B; the plan slot holds ");
+            detail_number(&f, slot_bytes);
+            detail_add(&f, " B");
+            send_error(type, seq, &f);
+            return;
+        }
+        /* A new plan replaces the running one from its first byte on. */
+        app.running = 0;
+        app.load_active = 1;
+        app.load_total = total;
+        app.load_received = 0;
+    }
+    if (!app.load_active || total != app.load_total || offset != app.load_received) {
+        failure_t f;
+        memset(&f, 0, sizeof f);
+        f.status = NT_ERR_SEQUENCE;
+        f.index = offset;
+        detail_add(&f, app.load_active ? "expected the chunk at offset " : "no plan load in progress; start at offset 0");
+        if (app.load_active) {
+            detail_number(&f, app.load_received);
+        }
+        send_error(type, seq, &f);
+        return;
+    }
+    if (n > total - offset) {
+        send_status(type, seq, NT_ERR_RANGE, "the chunk runs past the announced plan size");
+        return;
+    }
+    memcpy(slot + offset, data + 8, n);
+    if (memcmp(slot + offset, data + 8, n) != 0) {
+        app.load_active = 0;
+        send_status(type, seq, NT_ERR_UNSUPPORTED, "the plan slot did not keep the bytes written (flash needs flashing here)");
+        return;
+    }
+    app.load_received += n;
+    if (app.load_received == total) {
+        app.load_active = 0;
+        failure_t f;
+        memset(&boot_failure, 0, sizeof boot_failure);
+        if (restart_plan(slot, total, &f) != NT_OK) {
+            send_error(type, seq, &f);
+            return;
+        }
+    }
+    put_u32(payload(), app.load_received);
+    send(type, NT_OK, seq, 4u);
+}
+
+/* The predictions and, for INFER, the logits of the last forward pass. */
+static uint32_t labels_ok(const uint8_t *labels, uint32_t count, uint32_t classes)
+{
+    for (uint32_t i = 0; i < count; ++i) {
+        if (labels[i] >= classes) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int need_plan(uint8_t type, uint16_t seq)
+{
+    if (!app.running) {
+        send_status(type, seq, NT_ERR_STATE, "no plan is running; load one first");
+        return 0;
+    }
+    return 1;
+}
+
+static void on_train(uint16_t seq, const uint8_t *data, uint32_t length)
+{
+    const uint8_t type = NT_MSG_TRAIN | NT_MSG_REPLY;
+    if (!need_plan(type, seq)) {
+        return;
+    }
+    const nt_plan_t *plan = &app.plan;
+    if (plan->loss == NT_PLAN_NONE) {
+        send_status(type, seq, NT_ERR_STATE, "the plan has no training section");
+        return;
+    }
+    const nt_plan_tensor_t *input = &plan->tensors[plan->input];
+    const nt_plan_tensor_t *labels = &plan->tensors[plan->labels];
+    const uint32_t classes = plan->tensors[plan->logits].dims[3];
+    if (length != 4u + input->bytes + labels->bytes) {
+        failure_t f;
+        memset(&f, 0, sizeof f);
+        f.status = NT_ERR_RANGE;
+        f.index = length;
+        detail_add(&f, "a training request for this plan is f32 lr + ");
+        detail_number(&f, input->bytes);
+        detail_add(&f, " B input + ");
+        detail_number(&f, labels->bytes);
+        detail_add(&f, " B labels");
+        send_error(type, seq, &f);
+        return;
+    }
+    float lr;
+    memcpy(&lr, data, sizeof lr);
+    if (!(lr >= 0.0f && lr <= 16.0f) || !labels_ok(data + 4 + input->bytes, labels->bytes, classes)) {
+        send_status(type, seq, NT_ERR_RANGE, "learning rate outside [0, 16], or a label outside the plan's classes");
+        return;
+    }
+    memcpy(nt_exec_tensor(&app.exec, plan->input), data + 4, input->bytes);
+    memcpy(nt_exec_tensor(&app.exec, plan->labels), data + 4 + input->bytes, labels->bytes);
+    const nt_sgd_config_t sgd = { lr, 0.0f, 0.0f };
+    float loss = 0.0f;
+    uint8_t *p = payload();
+    nt_exec_clear_ticks(&app.exec);
+    const nt_status st = nt_exec_train_step(&app.exec, &sgd, NULL, &loss, p + 44);
+    if (st != NT_OK) {
+        send_status(type, seq, st, "the training step failed");
+        return;
+    }
+    ++app.steps;
+    memcpy(p, &loss, sizeof loss);
+    for (uint32_t phase = 0; phase < NT_PHASE_COUNT; ++phase) {
+        put_u64(p + 4 + 8u * phase, nt_counter_ticks_to_instructions(app.exec.ticks[phase]));
+    }
+    send(type, NT_OK, seq, 44u + plan->batch);
+}
+
+static void on_infer(uint16_t seq, const uint8_t *data, uint32_t length)
+{
+    const uint8_t type = NT_MSG_INFER | NT_MSG_REPLY;
+    if (!need_plan(type, seq)) {
+        return;
+    }
+    const nt_plan_t *plan = &app.plan;
+    const nt_plan_tensor_t *input = &plan->tensors[plan->input];
+    const nt_plan_tensor_t *logits = &plan->tensors[plan->logits];
+    const uint32_t classes = logits->dims[3];
+    if (length != input->bytes) {
+        failure_t f;
+        memset(&f, 0, sizeof f);
+        f.status = NT_ERR_RANGE;
+        f.index = length;
+        detail_add(&f, "an inference request for this plan is the input tensor, ");
+        detail_number(&f, input->bytes);
+        detail_add(&f, " B");
+        send_error(type, seq, &f);
+        return;
+    }
+    if (8u + plan->batch * (1u + 4u * classes) > REPLY_PAYLOAD_BYTES) {
+        send_status(type, seq, NT_ERR_NO_MEMORY, "the logits of this plan's batch do not fit a reply");
+        return;
+    }
+    memcpy(nt_exec_tensor(&app.exec, plan->input), data, input->bytes);
+    uint8_t *p = payload();
+    const uint64_t t0 = nt_counter_ticks();
+    nt_exec_forward(&app.exec);
+    const uint64_t t1 = nt_counter_ticks();
+    const float *values = (const float *)nt_exec_tensor(&app.exec, plan->logits);
+    nt_argmax_f32((int32_t)plan->batch, (int32_t)classes, values, p + 8);
+    put_u64(p, nt_counter_ticks_to_instructions(t1 - t0));
+    memcpy(p + 8 + plan->batch, values, 4u * plan->batch * classes);
+    send(type, NT_OK, seq, 8u + plan->batch * (1u + 4u * classes));
+}
+
+static void on_stats(uint16_t seq)
+{
+    uint8_t *p = payload();
+    uint8_t *lowest, *top;
+    nt_board_stack(&lowest, &top);
+    put_u32(p, app.steps);
+    put_u32(p + 4, (uint32_t)(top - lowest));
+    put_u32(p + 8, stack_high_water());
+    p[12] = NT_BOARD_BANK_COUNT;
+    uint32_t at = 13;
+    for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
+        put_name(p + at, nt_board_arenas[b].name, 8);
+        put_u32(p + at + 8, arena_free(b));
+        put_u32(p + at + 12, app.running ? app.planned[b] : 0u);
+        put_u32(p + at + 16, high_water(nt_board_arenas[b].start, nt_board_arenas[b].limit));
+        at += 20;
+    }
+    send(NT_MSG_STATS | NT_MSG_REPLY, NT_OK, seq, at);
+}
+
+static void on_save(uint16_t seq)
+{
+    const uint8_t type = NT_MSG_SAVE | NT_MSG_REPLY;
+    if (!need_plan(type, seq)) {
+        return;
+    }
+    const nt_slot_parts_t parts = params();
+    uint32_t slot = 0, sequence = 0;
+    const nt_status st = nt_slots_save(nt_board_slot_store(), app.plan_crc, &parts, &slot, &sequence);
+    if (st != NT_OK) {
+        send_status(type, seq, st, st == NT_ERR_NO_MEMORY ? "the trainable tensors do not fit a weight slot" : "writing the weight slot failed");
+        return;
+    }
+    put_u32(payload(), slot);
+    put_u32(payload() + 4, sequence);
+    send(type, NT_OK, seq, 8u);
+}
+
+static void on_frame(const nt_frame_t *frame)
+{
+    const uint8_t type = frame->type;
+    if (type != NT_MSG_HELLO && (!app.seq_known || frame->seq != app.next_seq)) {
+        failure_t f;
+        memset(&f, 0, sizeof f);
+        f.status = NT_ERR_SEQUENCE;
+        f.index = frame->seq;
+        if (app.seq_known) {
+            detail_add(&f, "expected request ");
+            detail_number(&f, app.next_seq);
+        } else {
+            detail_add(&f, "say hello first");
+        }
+        send_error((uint8_t)(type | NT_MSG_REPLY), frame->seq, &f);
+        return;
+    }
+    app.seq_known = 1;
+    app.next_seq = (uint16_t)(frame->seq + 1u);
+    switch (type) {
+    case NT_MSG_HELLO: on_hello(frame->seq); break;
+    case NT_MSG_LOAD_PLAN: on_load_plan(frame->seq, frame->payload, frame->length); break;
+    case NT_MSG_TRAIN: on_train(frame->seq, frame->payload, frame->length); break;
+    case NT_MSG_INFER: on_infer(frame->seq, frame->payload, frame->length); break;
+    case NT_MSG_STATS: on_stats(frame->seq); break;
+    case NT_MSG_SAVE: on_save(frame->seq); break;
+    case NT_MSG_RESET:
+        send(NT_MSG_RESET | NT_MSG_REPLY, NT_OK, frame->seq, 0u);
+        nt_board_reset();
+    default:
+        send_status((uint8_t)(type | NT_MSG_REPLY), frame->seq, NT_ERR_UNSUPPORTED, "unknown message type");
+        break;
+    }
+}
+
+int main(void)
+{
+    nt_board_init();
+    paint_stack();
+    boot_plan();
+
+    nt_frame_decoder_t decoder;
+    nt_frame_decoder_init(&decoder, rx_body, sizeof rx_body);
+    for (;;) {
+        nt_status why = NT_OK;
+        const nt_frame_event event = nt_frame_decoder_push(&decoder, nt_uart_read_byte(), &why);
+        if (event == NT_FRAME_BAD) {
+            send_status(NT_MSG_ERROR, 0, why, why == NT_ERR_RANGE ? "frame longer than the device accepts" : "frame is not valid COBS");
+        } else if (event == NT_FRAME_READY) {
+            nt_frame_t frame;
+            const nt_status st = nt_frame_parse(rx_body, decoder.len, &frame);
+            if (st != NT_OK) {
+                send_status(NT_MSG_ERROR, frame.seq, st, st == NT_ERR_CRC ? "frame CRC does not match" : "frame header or length is wrong");
+            } else if ((frame.type & NT_MSG_REPLY) != 0u || frame.status != 0u) {
+                send_status(NT_MSG_ERROR, frame.seq, NT_ERR_FRAME, "requests have type < 0x80 and status 0");
+            } else {
+                on_frame(&frame);
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using NanoTrain.Core.Boards;
+using NanoTrain.Core.Common;
+using NanoTrain.Core.Data;
+using NanoTrain.Core.Emulation;
+using NanoTrain.Core.Plan;
+
+namespace NanoTrain.Core.Device;
+
+/// <summary>How <see cref="DeviceRun"/> gets the plan onto the board.</summary>
+public enum PlanDelivery
+{
+    /// <summary>Written into the plan slot before boot, as a flasher does (QEMU's loader on emulated boards).</summary>
+    Flash,
+    /// <summary>Sent in LOAD_PLAN frames after boot; needs a plan slot the firmware can write.</summary>
+    Uart,
+}
+
+/// <summary>What to run: a plan on a board, a number of training and test samples.</summary>
+public sealed record DeviceRunOptions(
+    BoardDescriptor Board, string ElfPath, PlanFileInfo Plan, LabeledImages TrainSet, LabeledImages TestSet,
+    float LearningRate, ulong Seed, PlanDelivery Delivery, string StateDirectory);
+
+/// <summary>A bank's measured use against the plan and the board.</summary>
+public sealed record BankReport(string Name, long BankBytes, long FreeBytes, long PlannedBytes, long HighWaterBytes)
+{
+    /// <summary>Measured high-water within the plan's figure for this bank.</summary>
+    public bool WithinPlan => HighWaterBytes <= PlannedBytes;
+}
+
+/// <summary>What a device run measured.</summary>
+public sealed record DeviceRunReport(
+    string Board, string PlanPath, string CommandLine, DeviceHello Hello, int TrainSamples, int TestSamples,
+    double AccuracyBefore, double AccuracyAfter, IReadOnlyList<float> Losses, IReadOnlyList<StepInstructions> Steps,
+    StepInstructions MedianStep, long MedianInferInstructions, IReadOnlyList<BankReport> Banks, long StackBytes, long StackHighWater,
+    long FlashFirmwareBytes, long FlashPlanBytes, long FlashBytes, TimeSpan Elapsed);
+
+/// <summary>
+/// Boots the trainer firmware with a plan, measures top-1 on the test samples, trains on the training
+/// samples one batch per request, measures again, and collects the device's own instruction counts and
+/// memory high-water marks.
+/// </summary>
+public static class DeviceRun
+{
+    /// <summary>Runs the whole sequence; the emulator is stopped afterwards whatever happens.</summary>
+    public static DeviceRunReport Execute(DeviceRunOptions o, IProgressSink? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        progress ??= NullProgressSink.Instance;
+        var clock = Stopwatch.StartNew();
+        var plan = o.Plan;
+        if (plan.Board.Length > 0 && plan.Board != o.Board.Id)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{plan.Path}: the plan is for board '{plan.Board}', not '{o.Board.Id}'; make one with `nanotrain plan --board {o.Board.Id}`");
+        }
+        if (!plan.Trainable)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{plan.Path}: the plan has no training section");
+        }
+        var elf = ElfImage.Load(o.ElfPath);
+        var slot = elf.Slot ?? throw new NanoTrainException(ErrorKind.BadInput, $"{o.ElfPath}: the image has no plan slot record; rebuild the trainer firmware");
+        if (plan.Bytes.Length > slot.Bytes)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput,
+                $"{plan.Path}: the plan is {plan.Bytes.Length:N0} B; {o.Board.Id}'s plan slot holds {slot.Bytes:N0} B (flash {o.Board.Flash.Size:N0} B less the firmware)");
+        }
+        Directory.CreateDirectory(o.StateDirectory);
+        var flash = new List<FlashImage>();
+        if (o.Delivery == PlanDelivery.Flash)
+        {
+            flash.Add(new FlashImage(plan.Path, slot.Address));
+        }
+        progress.Info($"booting {Path.GetFileName(o.ElfPath)} on {o.Board.Id} ({o.Board.Emulator.Program} -M {o.Board.Emulator.Machine}, -icount shift=0)"
+            + (o.Delivery == PlanDelivery.Flash ? $", plan flashed at 0x{slot.Address:x8}" : ""));
+        using var session = QemuSession.Start(o.Board, o.ElfPath, o.StateDirectory, flash);
+        var client = new TrainerClient(session.Link);
+        var hello = client.Hello();
+        if (hello.Board != o.Board.Id)
+        {
+            throw new NanoTrainException(ErrorKind.Device, $"the firmware says it is for board '{hello.Board}', not '{o.Board.Id}'");
+        }
+        if (o.Delivery == PlanDelivery.Uart)
+        {
+            client.LoadPlan(plan.Bytes, progress);
+            hello = client.Hello();
+        }
+        if (!hello.PlanRunning || hello.PlanCrc != plan.Crc)
+        {
+            string why = hello.BootPlanStatus != "ok" ? $"{hello.BootPlanStatus}: {hello.BootPlanDetail}" : "no plan in the plan slot";
+            throw new NanoTrainException(ErrorKind.Device, $"{o.Board.Id} did not start {plan.Path}: {why}");
+        }
+
+        var pipeline = new ImagePipeline(plan.Resolution);
+        var inferInstructions = new List<long>();
+        double before = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 before training", inferInstructions);
+
+        var order = Enumerable.Range(0, o.TrainSet.Count).ToList();
+        new SplitMix64(o.Seed).Shuffle(order);
+        var losses = new List<float>();
+        var steps = new List<StepInstructions>();
+        int batches = o.TrainSet.Count / plan.Batch;
+        var labels = new byte[plan.Batch];
+        for (int b = 0; b < batches; b++)
+        {
+            var input = Render(plan, pipeline, o.TrainSet, order.Skip(b * plan.Batch).Take(plan.Batch).ToArray(), labels);
+            var reply = client.Train(o.LearningRate, input, labels);
+            losses.Add(reply.Loss);
+            steps.Add(reply.Instructions);
+            progress.Progress("training on the device", b + 1, batches);
+        }
+        double after = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 after training", inferInstructions);
+        var stats = client.Stats();
+
+        var banks = stats.Banks.Select(b =>
+        {
+            var bank = o.Board.Bank(b.Name);
+            return new BankReport(b.Name, bank?.Size ?? 0, b.Free, b.Planned, b.HighWater);
+        }).ToList();
+        return new DeviceRunReport(
+            o.Board.Id, plan.Path, session.CommandLine, hello, batches * plan.Batch, o.TestSet.Count / plan.Batch * plan.Batch, before, after,
+            losses, steps, Median(steps), MedianOf(inferInstructions), banks, stats.StackBytes, stats.StackHighWater,
+            hello.FlashUsed, plan.Bytes.Length, o.Board.Flash.Size, clock.Elapsed);
+    }
+
+    /// <summary>The input tensor's bytes for the given samples (f32, the model's resolution); their labels into <paramref name="labels"/>.</summary>
+    public static byte[] Render(PlanFileInfo plan, ImagePipeline pipeline, LabeledImages set, IReadOnlyList<int> samples, byte[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(labels);
+        int pixels = plan.Resolution * plan.Resolution;
+        var floats = new float[plan.Batch * pixels];
+        for (int i = 0; i < samples.Count; i++)
+        {
+            pipeline.Render(set.Image(samples[i]), floats.AsSpan(i * pixels, pixels));
+            labels[i] = set.Labels[samples[i]];
+        }
+        var bytes = new byte[floats.Length * 4];
+        Buffer.BlockCopy(floats, 0, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    private static double Evaluate(TrainerClient client, PlanFileInfo plan, ImagePipeline pipeline, LabeledImages set, IProgressSink progress, string task,
+        List<long> instructions)
+    {
+        int batches = set.Count / plan.Batch;
+        int correct = 0;
+        var labels = new byte[plan.Batch];
+        for (int b = 0; b < batches; b++)
+        {
+            var samples = Enumerable.Range(b * plan.Batch, plan.Batch).ToArray();
+            var reply = client.Infer(Render(plan, pipeline, set, samples, labels), plan.Batch);
+            instructions.Add(reply.ForwardInstructions);
+            for (int i = 0; i < plan.Batch; i++)
+            {
+                correct += reply.Predictions[i] == labels[i] ? 1 : 0;
+            }
+            progress.Progress(task, b + 1, batches);
+        }
+        return batches == 0 ? 0 : (double)correct / (batches * plan.Batch);
+    }
+
+    private static long MedianOf(List<long> values)
+    {
+        if (values.Count == 0)
+        {
+            return 0;
+        }
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>Median of each phase separately.</summary>
+    public static StepInstructions Median(IReadOnlyList<StepInstructions> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        long M(Func<StepInstructions, long> f) => MedianOf([.. steps.Select(f)]);
+        return new StepInstructions(M(s => s.Forward), M(s => s.Loss), M(s => s.BackwardDx), M(s => s.BackwardDw), M(s => s.Update));
+    }
+}
