@@ -4,11 +4,14 @@
  *   order), then each pair of output channels is two dot products per pixel with SMLAD, two pixels by two
  *   channels at a time.
  * - depthwise: four channels at a time; their weights are widened once per call into a table on the stack,
- *   and each output pixel's taps inside the image are a flat offset list (fixed for interior pixels), one
- *   32-bit load, two extensions and four SMLABB/SMLATT per tap.
+ *   one 32-bit load, two extensions and four SMLABB/SMLATT per tap. Interior pixels of a 3x3 kernel run in
+ *   a short assembly loop over each output row (the input offset folded into the bias, the output offset
+ *   into the rounding of SMMLAR); the borders, and other kernels, in C with the bounds of each pixel.
  * - dense k x k with few taps (the stem): an int16 column per pixel, SMLAD over it.
  * Outputs are requantized in SIMD groups: saturate, pack, clamp bytewise. Shapes without a fast path, and
  * layers with a non-negative shift, use the plain loop. */
+#include <stddef.h>
+
 #include "nt/kernels.h"
 #include "../../../nt_dsp_armv7em.h"
 #include "../../../nt_s8_requantize_fast.h"
@@ -114,22 +117,21 @@ __attribute__((noinline)) static void conv_1x1(const nt_conv2d_params_t *p, cons
 #define NT_DW_TAPS_MAX 49
 
 /* Four channels of one output pixel whose taps are rows [kh0, kh1) and columns [kw0, kw1) of the kernel; xc
- * points at the input of tap (0, 0) (possibly outside the image, never read there). we/wo are the widened
- * weights of channels (c, c+2) and (c+1, c+3), doubled. */
+ * points at the input of tap (0, 0) (possibly outside the image, never read there). wt holds per tap the
+ * widened weights of channels (c, c+2) and (c+1, c+3), doubled. */
 static inline void dw_pixel4(const int8_t *xc, int32_t c_all, int32_t row, int32_t k, int32_t kh0, int32_t kh1, int32_t kw0, int32_t kw1,
-                             int16x2_t off2, const int16x2_t *we, const int16x2_t *wo, int32_t acc[4])
+                             int16x2_t off2, const int16x2_t (*wt)[2], int32_t acc[4])
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     for (int32_t kh = kh0; kh < kh1; ++kh) {
         const int8_t *xp = xc + kh * row + kw0 * c_all;
-        const int16x2_t *wep = we + kh * k + kw0;
-        const int16x2_t *wop = wo + kh * k + kw0;
-        for (int32_t kw = kw0; kw < kw1; ++kw, xp += c_all) {
+        const int16x2_t(*wp)[2] = wt + kh * k + kw0;
+        for (int32_t kw = kw0; kw < kw1; ++kw, xp += c_all, ++wp) {
             const uint32_t xv = nt_load4(xp);
             const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv); /* channels c, c+2 */
             const int16x2_t xo = nt_odd_bytes_plus(off2, xv);    /* channels c+1, c+3 */
-            const int16x2_t wev = *wep++;
-            const int16x2_t wov = *wop++;
+            const int16x2_t wev = (*wp)[0];
+            const int16x2_t wov = (*wp)[1];
             a0 = __smlabb(xe, wev, a0);
             a2 = __smlatt(xe, wev, a2);
             a1 = __smlabb(xo, wov, a1);
@@ -139,25 +141,116 @@ static inline void dw_pixel4(const int8_t *xc, int32_t c_all, int32_t row, int32
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
-/* Interior pixels of a 3x3 depthwise: all nine taps, unrolled. */
-static inline void dw_pixel4_3x3(const int8_t *xc, int32_t c_all, int32_t row, int16x2_t off2, const int16x2_t *we, const int16x2_t *wo,
-                                 int32_t acc[4])
+/* Interior pixels of a 3x3 depthwise, a run of them along one output row, in hand-allocated registers: with
+ * four accumulators, the pointers, the strides and the temporaries of a tap, nothing is left for GCC to spill,
+ * which it did around its own version of this loop. The table holds everything else, read at fixed offsets
+ * (checked below) so that one LDM or LDRD fetches several fields:
+ * - bias: the doubled bias plus input_offset times the sum of the doubled weights, so that the taps need no
+ *   offset (x*2w summed over the nine taps plus it is exactly the doubled accumulator of the reference);
+ * - w: per tap, the widened doubled weights of channels (c, c+2) and (c+1, c+3), one LDRD;
+ * - quant: per channel the multiplier, k = 2^(r-1) + output_offset*2^r and r = -shift. SMMLAR adds its
+ *   accumulate operand to the rounded high product, so with (acc2 >> 31) + k there,
+ *   q' = q + 2^(r-1) + output_offset*2^r and q' >> r = ((q >> (r-1)) + 1) >> 1 + output_offset: the result of
+ *   nt_requantize_right_doubled plus the output offset in one shift (dw3x3_fits keeps q + k inside int32). */
+typedef struct dw3x3_table {
+    int32_t bias[4];
+    int16x2_t w[9][2];
+    int32_t quant[4][3];
+    uint32_t min4, max4;
+    const int8_t *end; /* input address of the first pixel after the run */
+    int32_t step;      /* input bytes from one output pixel to the next: stride * channels */
+} dw3x3_table_t;
+
+/* The offsets the assembly below relies on. */
+typedef char dw3x3_w_at_16[offsetof(dw3x3_table_t, w) == 16 ? 1 : -1];
+typedef char dw3x3_quant_at_88[offsetof(dw3x3_table_t, quant) == 88 ? 1 : -1];
+typedef char dw3x3_min4_at_136[offsetof(dw3x3_table_t, min4) == 136 ? 1 : -1];
+typedef char dw3x3_end_at_144[offsetof(dw3x3_table_t, end) == 144 ? 1 : -1];
+typedef char dw3x3_step_at_148[offsetof(dw3x3_table_t, step) == 148 ? 1 : -1];
+
+/* One tap: the four input bytes at ADDR widened into r9 (channels c, c+2) and r10 (c+1, c+3), the weights of
+ * the tap (the table pointer steps over them) in r11 and r12, four multiply-accumulates into r5..r8. */
+#define DW3X3_TAP(addr)                 \
+    "ldr    r9, " addr "\n\t"           \
+    "ldrd   r11, r12, [%[g]], #8\n\t"   \
+    "sxtb16 r10, r9, ror #8\n\t"        \
+    "sxtb16 r9, r9\n\t"                 \
+    "smlabb r5, r9, r11, r5\n\t"        \
+    "smlatt r7, r9, r11, r7\n\t"        \
+    "smlabb r6, r10, r12, r6\n\t"       \
+    "smlatt r8, r10, r12, r8\n\t"
+
+/* One accumulator (doubled) to its int8 output, saturated: multiplier, k, r of its channel in r9..r11. */
+#define DW3X3_REQUANTIZE(a)                    \
+    "ldm    %[g]!, {r9-r11}\n\t"               \
+    "add    r10, r10, " a ", asr #31\n\t"      \
+    "smmlar " a ", " a ", r9, r10\n\t"         \
+    "asr    " a ", " a ", r11\n\t"             \
+    "ssat   " a ", #8, " a "\n\t"
+
+/* Output pixels from x (input address of tap (0, 0)) and y on, until x reaches t->end; at least one.
+ * Registers: r0 table (walks through it, back to the start per pixel), r1 input, r2 channels, r3 input row
+ * bytes, r4 output, r5..r8 the accumulators of channels c..c+3, r9..r12 temporaries, lr the input row. */
+__attribute__((noinline)) static void dw3x3_run(dw3x3_table_t *t, const int8_t *x, int32_t c_all, int32_t row, int8_t *y)
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    for (int32_t kh = 0; kh < 3; ++kh) {
-        const int8_t *xr = xc + kh * row;
-        for (int32_t kw = 0; kw < 3; ++kw) {
-            const uint32_t xv = nt_load4(xr + kw * c_all);
-            const int16x2_t xe = __sxtab16(off2, (int8x4_t)xv);
-            const int16x2_t xo = nt_odd_bytes_plus(off2, xv);
-            const int32_t t = kh * 3 + kw;
-            a0 = __smlabb(xe, we[t], a0);
-            a2 = __smlatt(xe, we[t], a2);
-            a1 = __smlabb(xo, wo[t], a1);
-            a3 = __smlatt(xo, wo[t], a3);
+    register dw3x3_table_t *g __asm__("r0") = t;
+    register const int8_t *xp __asm__("r1") = x;
+    register int32_t cs __asm__("r2") = c_all;
+    register int32_t rs __asm__("r3") = row;
+    register int8_t *yp __asm__("r4") = y;
+    __asm__ volatile("1:\n\t"
+                     "ldm    %[g]!, {r5-r8}\n\t"
+                     DW3X3_TAP("[%[x]]")
+                     DW3X3_TAP("[%[x], %[cs]]")
+                     DW3X3_TAP("[%[x], %[cs], lsl #1]")
+                     "add    lr, %[x], %[row]\n\t"
+                     DW3X3_TAP("[lr]")
+                     DW3X3_TAP("[lr, %[cs]]")
+                     DW3X3_TAP("[lr, %[cs], lsl #1]")
+                     "add    lr, lr, %[row]\n\t"
+                     DW3X3_TAP("[lr]")
+                     DW3X3_TAP("[lr, %[cs]]")
+                     DW3X3_TAP("[lr, %[cs], lsl #1]")
+                     DW3X3_REQUANTIZE("r5")
+                     DW3X3_REQUANTIZE("r6")
+                     DW3X3_REQUANTIZE("r7")
+                     DW3X3_REQUANTIZE("r8")
+                     /* Bytes c..c+3 into r5 (each is already inside int8), then the bytewise clamp of nt_s8_clamp4. */
+                     "bfi    r5, r6, #8, #8\n\t"
+                     "bfi    r5, r7, #16, #8\n\t"
+                     "bfi    r5, r8, #24, #8\n\t"
+                     "ldrd   r9, r10, [%[g]]\n\t"
+                     "ssub8  r11, r5, r9\n\t"
+                     "sel    r5, r5, r9\n\t"
+                     "ssub8  r11, r5, r10\n\t"
+                     "sel    r5, r10, r5\n\t"
+                     "str    r5, [%[y]]\n\t"
+                     "add    %[y], %[y], %[cs]\n\t"
+                     "ldrd   r9, r10, [%[g], #8]\n\t"
+                     "add    %[x], %[x], r10\n\t"
+                     "sub    %[g], %[g], #136\n\t"
+                     "cmp    %[x], r9\n\t"
+                     "bne    1b\n\t"
+                     : [g] "+r"(g), [x] "+r"(xp), [y] "+r"(yp)
+                     : [cs] "r"(cs), [row] "r"(rs)
+                     : "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+}
+
+/* The requantization fields of dw3x3_table_t for four channels from c, if every shift lies in [-22, -1]:
+ * then |k| <= 2^21 + 128 * 2^22 < 2^30 (|output_offset| <= 128), and with |q| <= 2^30 + 1 (|acc| < 2^30, which
+ * nt_s8_doubling_fits ensures) q + k stays inside int32. 0 otherwise (no layer of the zoo shifts further). */
+static int dw3x3_quant(dw3x3_table_t *t, const nt_s8_quant_t *q, int32_t c)
+{
+    for (int32_t i = 0; i < 4; ++i) {
+        const int32_t r = -q->shift[c + i];
+        if ((uint32_t)(r - 1) >= 22u) {
+            return 0;
         }
+        t->quant[i][0] = q->multiplier[c + i];
+        t->quant[i][1] = (1 << (r - 1)) + q->output_offset * (1 << r);
+        t->quant[i][2] = r;
     }
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    return 1;
 }
 
 /* Requantization of one group of four depthwise channels. */
@@ -185,8 +278,8 @@ static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi)
 
 /* Depthwise: weights [kh][kw][c]; out_c == in_c == groups, c % 4 == 0, k*k <= NT_DW_TAPS_MAX; accumulators
  * hold doubled sums (see nt_requantize_right_doubled). Channels are the outer loop so that the widened
- * weights of four channels stay in a small table; rows and columns whose taps all lie inside the image take
- * the path without bounds. */
+ * weights of four channels stay in a small table; for a 3x3 kernel the pixels of a row whose taps all lie
+ * inside the image go to dw3x3_run, the others take dw_pixel4 with their bounds. */
 __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
                                                 const int32_t *b, int8_t *y)
 {
@@ -195,8 +288,6 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
     const int32_t s = p->stride;
     const int32_t row = p->in_w * c_all;
     const int16x2_t off2 = nt_offset2(quant->input_offset);
-    int16x2_t we[NT_DW_TAPS_MAX];
-    int16x2_t wo[NT_DW_TAPS_MAX];
     dw_quant4_t g;
     g.output_offset = quant->output_offset;
     g.min4 = nt_bytes4(quant->act_min);
@@ -207,16 +298,43 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
     const int32_t ow_lo = lo < p->out_w ? lo : p->out_w;
     const int32_t oh_hi = clamp_i32(p->in_h - k + p->pad < 0 ? 0 : (p->in_h - k + p->pad) / s + 1, oh_lo, p->out_h);
     const int32_t ow_hi = clamp_i32(p->in_w - k + p->pad < 0 ? 0 : (p->in_w - k + p->pad) / s + 1, ow_lo, p->out_w);
+    /* The interior of a 3x3 kernel, if any, goes to dw3x3_run, whose table also holds the widened weights the
+     * borders use; other kernels keep them in wide. */
+    const int interior3x3 = k == 3 && oh_hi > oh_lo && ow_hi > ow_lo;
+    dw3x3_table_t t;
+    int16x2_t wide[NT_DW_TAPS_MAX][2];
+    int16x2_t(*wt)[2] = k == 3 ? t.w : wide;
+    t.min4 = g.min4;
+    t.max4 = g.max4;
+    t.step = s * c_all;
     for (int32_t c = 0; c < c_all; c += 4) {
-        for (int32_t t = 0; t < k * k; ++t) {
-            const uint32_t wv = nt_load4(w + (size_t)t * c_all + c);
-            we[t] = nt_twice(__sxtb16((int8x4_t)wv));
-            wo[t] = nt_twice(nt_odd_bytes(wv));
+        for (int32_t tap = 0; tap < k * k; ++tap) {
+            const uint32_t wv = nt_load4(w + (size_t)tap * c_all + c);
+            wt[tap][0] = nt_twice(__sxtb16((int8x4_t)wv));
+            wt[tap][1] = nt_twice(nt_odd_bytes(wv));
         }
         for (int32_t i = 0; i < 4; ++i) {
             g.bias[i] = b ? 2 * b[c + i] : 0;
             g.multiplier[i] = quant->multiplier[c + i];
             g.r_minus_1[i] = ~quant->shift[c + i];
+        }
+        /* Columns from skip_from on, in an interior row, are dw3x3_run's. */
+        int32_t skip_from = p->out_w;
+        if (interior3x3 && dw3x3_quant(&t, quant, c)) {
+            skip_from = ow_lo;
+            /* Sums of the doubled weights per channel, in the halfwords of sum_e (c, c+2) and sum_o (c+1, c+3):
+             * at most 9 * 256 in magnitude. */
+            int16x2_t sum_e = 0;
+            int16x2_t sum_o = 0;
+            for (int32_t tap = 0; tap < 9; ++tap) {
+                sum_e = __sadd16(sum_e, t.w[tap][0]);
+                sum_o = __sadd16(sum_o, t.w[tap][1]);
+            }
+            const int32_t off = quant->input_offset;
+            t.bias[0] = g.bias[0] + off * (int16_t)sum_e;
+            t.bias[1] = g.bias[1] + off * (int16_t)sum_o;
+            t.bias[2] = g.bias[2] + off * (sum_e >> 16);
+            t.bias[3] = g.bias[3] + off * (sum_o >> 16);
         }
         for (int32_t n = 0; n < p->n; ++n) {
             const int8_t *xn = x + (size_t)n * p->in_h * row + c;
@@ -225,24 +343,22 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
                 const int32_t kh0 = ih0 < 0 ? -ih0 : 0;
                 const int32_t kh1 = ih0 + k > p->in_h ? p->in_h - ih0 : k;
                 int8_t *yp = y + (((size_t)n * p->out_h + oh) * p->out_w) * c_all + c;
-                /* Columns [ow_lo, ow_hi) of an interior row need no bounds: a run of them between two borders. */
-                const int32_t run_from = oh >= oh_lo && oh < oh_hi ? ow_lo : p->out_w;
-                const int32_t run_to = oh >= oh_lo && oh < oh_hi ? ow_hi : p->out_w;
+                /* Columns [ow_lo, ow_hi) of an interior row need no bounds: dw3x3_run takes them when it can. */
+                const int interior = oh >= oh_lo && oh < oh_hi;
+                const int32_t skip = interior ? skip_from : p->out_w;
                 for (int32_t ow = 0; ow < p->out_w; ++ow) {
-                    int32_t acc[4] = { g.bias[0], g.bias[1], g.bias[2], g.bias[3] };
                     const int32_t iw0 = ow * s - p->pad;
                     const int8_t *xc = xn + ih0 * row + iw0 * c_all;
-                    if (ow >= run_from && ow < run_to) {
-                        if (k == 3) {
-                            dw_pixel4_3x3(xc, c_all, row, off2, we, wo, acc);
-                        } else {
-                            dw_pixel4(xc, c_all, row, k, 0, k, 0, k, off2, we, wo, acc);
-                        }
-                    } else {
-                        const int32_t kw0 = iw0 < 0 ? -iw0 : 0;
-                        const int32_t kw1 = iw0 + k > p->in_w ? p->in_w - iw0 : k;
-                        dw_pixel4(xc, c_all, row, k, kh0, kh1, kw0, kw1, off2, we, wo, acc);
+                    if (ow == skip) {
+                        t.end = xc + (ow_hi - ow_lo) * t.step;
+                        dw3x3_run(&t, xc, c_all, row, yp + (size_t)ow * c_all);
+                        ow = ow_hi - 1;
+                        continue;
                     }
+                    const int32_t kw0 = iw0 < 0 ? -iw0 : 0;
+                    const int32_t kw1 = iw0 + k > p->in_w ? p->in_w - iw0 : k;
+                    int32_t acc[4] = { g.bias[0], g.bias[1], g.bias[2], g.bias[3] };
+                    dw_pixel4(xc, c_all, row, k, kh0, kh1, kw0, kw1, off2, wt, acc);
                     nt_store4(yp + (size_t)ow * c_all, dw_finish4(&g, acc));
                 }
             }
