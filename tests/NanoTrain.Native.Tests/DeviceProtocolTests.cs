@@ -118,4 +118,143 @@ public class DeviceProtocolTests
         Assert.True(stats.StackHighWater > 0 && stats.StackHighWater < stats.StackBytes);
         Assert.True(hello.FlashUsed + plan.Bytes.Length <= hello.FlashBytes);
     }
+
+    private static float[] InferLogits(TrainerClient client, PlanFileInfo plan, LabeledImages set, int sample) =>
+        client.Infer(DeviceRun.Render(plan, new ImagePipeline(plan.Resolution), set, [sample], new byte[1]), 1).Logits;
+
+    private static void TrainSome(TrainerClient client, PlanFileInfo plan, LabeledImages set, int count)
+    {
+        var labels = new byte[1];
+        var pipeline = new ImagePipeline(plan.Resolution);
+        for (int i = 0; i < count; i++)
+        {
+            client.Train(Lr, DeviceRun.Render(plan, pipeline, set, [i], labels), labels);
+        }
+    }
+
+    [Fact]
+    public void SavedWeightsSurviveAResetAndTheNextInferenceMatches()
+    {
+        var (plan, elf) = Setup("openmv-h7");
+        var train = Mnist(Split.Train, 40);
+        var test = Mnist(Split.Test, 10);
+        using var state = new TempDir();
+        using var session = Boot("openmv-h7", plan, elf, state.Path);
+        var client = new TrainerClient(session.Link);
+        Assert.Equal(0u, client.Hello().RestoredSequence);
+        float[] initial = InferLogits(client, plan, test, 3);
+        TrainSome(client, plan, train, 20);
+        float[] trained = InferLogits(client, plan, test, 3);
+        Assert.NotEqual(initial, trained);
+        Assert.Equal((0u, 1u), client.Save());
+
+        var hello = client.Reset();
+        Assert.True(hello.PlanRunning);
+        Assert.Equal(1u, hello.RestoredSequence);
+        Assert.Equal(trained, InferLogits(client, plan, test, 3));
+
+        // A second save goes to the other slot; after a reset the newer one wins.
+        TrainSome(client, plan, train, 10);
+        float[] retrained = InferLogits(client, plan, test, 3);
+        Assert.Equal((1u, 2u), client.Save());
+        Assert.Equal(2u, client.Reset().RestoredSequence);
+        Assert.Equal(retrained, InferLogits(client, plan, test, 3));
+    }
+
+    /// <summary>Sends raw wire bytes and returns the next frame the device answers with.</summary>
+    private static Frame Answer(DeviceLink link, byte[] wire)
+    {
+        link.SendRaw(wire);
+        return link.Receive(TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException("no answer from the device");
+    }
+
+    private static byte[] Sealed(byte type, ushort seq, byte[] payload) => [0, .. new Frame(type, 0, seq, payload).ToWire()];
+
+    [Fact]
+    public void HostileFramesGetErrorRepliesWhileTheBoardKeepsServingAndItsSavedWeightsStay()
+    {
+        var (plan, elf) = Setup("openmv-h7");
+        var (otherPlan, _) = Setup("stm32f746");
+        var train = Mnist(Split.Train, 10);
+        var test = Mnist(Split.Test, 4);
+        using var state = new TempDir();
+        using var session = Boot("openmv-h7", plan, elf, state.Path);
+        var link = session.Link;
+        var client = new TrainerClient(link);
+        client.Hello();
+        TrainSome(client, plan, train, 5);
+        client.Save();
+        float[] saved = InferLogits(client, plan, test, 1);
+        string slots = Path.Combine(state.Path, "nt_slots.bin");
+        byte[] slotsBefore = File.ReadAllBytes(slots);
+
+        void StillServes()
+        {
+            Assert.Equal(saved, InferLogits(client, plan, test, 1));
+        }
+
+        // Corrupt CRC: one payload bit flipped after sealing.
+        var body = new Frame((byte)MessageType.Stats, 0, link.NextSeq, [1, 2, 3]).ToBody();
+        body[9] ^= 0x04;
+        var reply = Answer(link, [0, .. Cobs.Encode(body)]);
+        Assert.Equal((byte)MessageType.Error, reply.Type);
+        Assert.Equal("crc", DeviceStatus.Name(reply.Status));
+        StillServes();
+
+        // Truncated: fewer bytes than a header; then a body whose length field promises more than it has.
+        Assert.Equal("truncated", DeviceStatus.Name(Answer(link, [0, .. Cobs.Encode([1, 0, 5])]).Status));
+        var shortBody = new Frame((byte)MessageType.Stats, 0, link.NextSeq, new byte[40]).ToBody()[..30];
+        Assert.Equal("truncated", DeviceStatus.Name(Answer(link, [0, .. Cobs.Encode(shortBody)]).Status));
+        StillServes();
+
+        // Oversized: a body longer than any frame the device accepts; and a broken COBS block.
+        Assert.Equal("range", DeviceStatus.Name(Answer(link, [0, .. Enumerable.Repeat((byte)1, 9000), 0]).Status));
+        Assert.Equal("frame", DeviceStatus.Name(Answer(link, [0, 5, 0x11, 0]).Status));
+        StillServes();
+
+        // Out of order: a request that skips ahead; unknown message type; a reply-typed frame sent as a request.
+        reply = Answer(link, Sealed((byte)MessageType.Stats, (ushort)(link.NextSeq + 5), []));
+        Assert.Equal("sequence", DeviceStatus.Name(reply.Status));
+        Assert.Contains("expected request", DeviceFailure.From(reply).Detail, StringComparison.Ordinal);
+        Assert.Equal("unsupported", DeviceStatus.Name(link.Exchange((MessageType)0x42, []).Status));
+        Assert.Equal("frame", DeviceStatus.Name(Answer(link, Sealed(0x83, link.NextSeq, [])).Status));
+        StillServes();
+
+        // Requests the plan cannot take: a short training payload, a label outside the classes, a chunk out of order.
+        Assert.Equal("range", DeviceStatus.Name(link.Exchange(MessageType.Train, new byte[100]).Status));
+        var labels = new byte[1];
+        var input = DeviceRun.Render(plan, new ImagePipeline(plan.Resolution), test, [0], labels);
+        Assert.Equal("range", DeviceStatus.Name(link.Exchange(MessageType.Train, TrainerClient.TrainPayload(Lr, input, [200])).Status));
+        var chunk = new byte[8 + 16];
+        BinaryPrimitives.WriteUInt32LittleEndian(chunk, (uint)plan.Bytes.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), 4096);
+        Assert.Equal("sequence", DeviceStatus.Name(link.Exchange(MessageType.LoadPlan, chunk).Status));
+        StillServes();
+
+        // A plan for another board, loaded over the UART, is refused when it is complete; the board keeps
+        // serving (no plan runs), and reloading the right plan over the UART brings back the saved weights.
+        var e = Assert.Throws<NanoTrainException>(() => client.LoadPlan(otherPlan.Bytes));
+        Assert.Contains("the plan is for board stm32f746; this firmware is for openmv-h7", e.Message, StringComparison.Ordinal);
+        Assert.Equal("state", DeviceStatus.Name(link.Exchange(MessageType.Infer, input).Status));
+        client.LoadPlan(plan.Bytes);
+        var hello = client.Hello();
+        Assert.True(hello.PlanRunning);
+        Assert.Equal(1u, hello.RestoredSequence);
+        StillServes();
+
+        Assert.Equal(slotsBefore, File.ReadAllBytes(slots));
+        Assert.True(client.Stats().Steps == 0, "the reloaded plan starts counting steps afresh");
+    }
+}
+
+public class DeviceStatusTests
+{
+    [Fact]
+    public void TheHostNamesEveryStatusAsTheEngineDoes()
+    {
+        for (int i = 0; i < DeviceStatus.All.Count + 2; i++)
+        {
+            Assert.Equal(EngineApi.StatusText(i), DeviceStatus.Name((byte)i));
+        }
+    }
 }
