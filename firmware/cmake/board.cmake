@@ -25,6 +25,11 @@ string(JSON _stack_size GET "${_json}" stack size)
 string(JSON _flash_base GET "${_json}" flash base)
 string(JSON _flash_size GET "${_json}" flash size)
 string(JSON _flash_name GET "${_json}" flash name)
+# Flash kept for learned-weight slots by an image with a flash store (0: the slots live elsewhere).
+string(JSON NT_BOARD_WEIGHT_FLASH_BYTES ERROR_VARIABLE _no_weight_flash GET "${_json}" flash weightSlotsBytes)
+if(_no_weight_flash)
+    set(NT_BOARD_WEIGHT_FLASH_BYTES 0)
+endif()
 
 set(NT_BOARD_GEN_DIR "${CMAKE_BINARY_DIR}/board")
 file(MAKE_DIRECTORY "${NT_BOARD_GEN_DIR}")
