@@ -57,6 +57,21 @@ public class PlannedLayoutTests
     }
 
     [Fact]
+    public void ElementwiseOutputsShareTheMemoryOfInputsThatDieThere()
+    {
+        var paths = RepoPaths.Locate();
+        var graph = ZooModel.FromZoo(paths, "mbv2-w0.35").Build();
+        var board = BoardCatalog.FromRepo(paths).Get("m7-dev");
+        var plan = TrainingPlanner.Plan(graph, TestModels.Weights(graph, 3), null, TrainingMethod.Full, board, 0);
+        // Every ReLU6 after a conv (its input is read by nothing else) and the residual adds.
+        Assert.True(plan.Memory.InPlaceTensors > 20, $"{plan.Memory.InPlaceTensors} in-place tensors");
+        // The small model's planned layout (with its in-place ReLU6 and adds) trains as the sequential one: see above.
+        var tiny = TestModels.Tiny();
+        var tinyPlan = PlanWriter.Write(tiny, TestModels.Weights(tiny, 4), new PlanOptions { FoldBatchNorm = true, Banks = [new PlannerBank("RAM", 1 << 20)] });
+        Assert.True(tinyPlan.Memory!.InPlaceTensors > 0);
+    }
+
+    [Fact]
     public void BackwardAloneIsRefusedOnAPlanWhoseGradientsShareMemory()
     {
         var g = TestModels.Tiny();

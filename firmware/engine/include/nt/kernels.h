@@ -101,13 +101,13 @@ size_t nt_gap_f32_scratch_bytes(int32_t elements);
 size_t nt_fc_f32_scratch_bytes(int32_t elements);
 size_t nt_softmax_ce_f32_scratch_bytes(int32_t elements);
 
-/** ReLU6 forward: y = min(max(x, 0), 6) over count elements. */
+/** ReLU6 forward: y = min(max(x, 0), 6) over count elements. y may be x (in place; the planner relies on it). */
 void nt_relu6_f32_fwd(int32_t count, const float *x, float *y);
 
 /** ReLU6 input gradient from the output: dx += (0 < y < 6) ? dy : 0. */
 void nt_relu6_f32_bwd_in(int32_t count, const float *y, const float *dy, float *dx);
 
-/** Residual add forward: y = a + b over count elements. */
+/** Residual add forward: y = a + b over count elements. y may be a or b (in place). */
 void nt_add_f32_fwd(int32_t count, const float *a, const float *b, float *y);
 
 /** Residual add input gradients: da += dy; db += dy. */
@@ -186,7 +186,8 @@ typedef struct nt_add_s8_quant {
     int32_t act_min, act_max;
 } nt_add_s8_quant_t;
 
-/** int8 add forward: y = clamp(requant(requant((a+o1)<<ls, m1, s1) + requant((b+o2)<<ls, m2, s2), mo, so) + oo). */
+/** int8 add forward: y = clamp(requant(requant((a+o1)<<ls, m1, s1) + requant((b+o2)<<ls, m2, s2), mo, so) + oo).
+ * y may be a or b (in place). */
 void nt_add_s8_fwd(int32_t count, const nt_add_s8_quant_t *q, const int8_t *a, const int8_t *b, int8_t *y);
 
 /** Scratch bytes of nt_add_s8_fwd: none. */

@@ -72,4 +72,7 @@ public sealed record PlanMemory(IReadOnlyList<BankUsage> Banks, long LowerBound,
     public double Ratio => LowerBound == 0 ? 1.0 : (double)(Fits ? ArenaBytes : NeededBytes) / LowerBound;
 
     public bool Fits => Unplaced.Count == 0;
+
+    /// <summary>Tensors written in place over an input of theirs (elementwise ops whose input dies there).</summary>
+    public int InPlaceTensors { get; init; }
 }

@@ -635,6 +635,51 @@ public static class PlanWriter
             return life;
         }
 
+        private sealed record PlacementTry(Dictionary<int, int> Sharing, List<PlannerBuffer> Buffers, PlannerResult Result, long Needed);
+
+        /// <summary>
+        /// In-place ops: the output of an elementwise forward op (ReLU6, add, int8 add) takes the memory of an
+        /// input of the same size that nothing reads after that op (the kernels read element i before writing
+        /// it, so y may be x). Returns, for each tensor that shares memory, the first tensor of its group.
+        /// </summary>
+        private Dictionary<int, int> InPlace(Dictionary<int, (int First, int Last)> life)
+        {
+            var group = new Dictionary<int, int>();
+            var groupLast = new Dictionary<int, int>();
+            int Root(int t) => group.GetValueOrDefault(t, t);
+            int Last(int t) => groupLast.TryGetValue(Root(t), out int l) ? l : life[t].Last;
+            int lossStep = _ops.Count - 1;
+            for (int i = 0; i < lossStep; i++)
+            {
+                var op = _ops[i];
+                int[] candidates = op.Kind switch
+                {
+                    PlanFormat.OpRelu6 => [op.In[0]],
+                    PlanFormat.OpAdd or PlanFormat.OpAddS8 => [op.In[0], op.In[1]],
+                    _ => [],
+                };
+                int y = op.Out[0];
+                if (candidates.Length == 0 || !life.TryGetValue(y, out var yLife) || yLife.First != i)
+                {
+                    continue;
+                }
+                foreach (int x in candidates)
+                {
+                    if (x == PlanFormat.None || x == y || !life.ContainsKey(x) || _tensors[x].Bytes != _tensors[y].Bytes || Last(x) != i ||
+                        candidates.Count(c => c == x) > 1)
+                    {
+                        continue;
+                    }
+                    int root = Root(x);
+                    group[x] = root;
+                    group[y] = root;
+                    groupLast[root] = yLife.Last;
+                    break;
+                }
+            }
+            return group;
+        }
+
         /// <summary>Assigns every arena tensor a bank (space 1..) and an offset with reuse; records the memory report.</summary>
         private void LayOut(IReadOnlyList<PlannerBank> banks)
         {
@@ -648,11 +693,28 @@ public static class PlanWriter
             var names = _index.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Select(kv => kv.Key).OrderBy(k => k.Length).First());
             string NameOf(int index) => names.TryGetValue(index, out var n) ? n : $"#{index}";
             var life = Lifetimes(paramGradients);
-            var buffers = life.Select(kv => new PlannerBuffer(kv.Key, _tensors[kv.Key].Bytes, kv.Value.First, kv.Value.Last)).ToList();
-            var result = MemoryPlanner.Place(buffers, banks, Align);
-            long bound = MemoryPlanner.LowerBound(buffers, Align);
-            // What the plan needs when the banks are too small: the same placement in one unbounded bank.
-            long needed = result.Fits ? result.TotalBytes : MemoryPlanner.Place(buffers, [new PlannerBank("unbounded", long.MaxValue / 4)], Align).TotalBytes;
+            // Placed with in-place ops and without; first-fit is a heuristic, so the smaller layout is kept
+            // (on a tie, or when neither fits, the one with in-place ops).
+            PlacementTry Try(Dictionary<int, int> sharing)
+            {
+                // One buffer per group of tensors sharing memory, named by its first member.
+                var buffers = life.GroupBy(kv => sharing.GetValueOrDefault(kv.Key, kv.Key))
+                    .Select(g => new PlannerBuffer(g.Key, g.Max(kv => (long)_tensors[kv.Key].Bytes), g.Min(kv => kv.Value.First), g.Max(kv => kv.Value.Last)))
+                    .ToList();
+                var placed = MemoryPlanner.Place(buffers, banks, Align);
+                // What the plan needs when the banks are too small: the same placement in one unbounded bank.
+                long need = placed.Fits ? placed.TotalBytes : MemoryPlanner.Place(buffers, [new PlannerBank("unbounded", long.MaxValue / 4)], Align).TotalBytes;
+                return new PlacementTry(sharing, buffers, placed, need);
+            }
+            var inPlace = Try(InPlace(life));
+            var separate = Try([]);
+            var chosen = separate.Result.Fits && (!inPlace.Result.Fits || separate.Needed < inPlace.Needed) ? separate : inPlace;
+            var sharesWith = chosen.Sharing;
+            var buffers = chosen.Buffers;
+            var result = chosen.Result;
+            long needed = chosen.Needed;
+            var bufferLife = buffers.ToDictionary(b => b.Id, b => (b.First, b.Last));
+            long bound = Math.Min(MemoryPlanner.LowerBound(inPlace.Buffers, Align), MemoryPlanner.LowerBound(separate.Buffers, Align));
             _spaceUsed = new long[banks.Count + 1];
             for (int b = 0; b < banks.Count; b++)
             {
@@ -669,7 +731,7 @@ public static class PlanWriter
                 {
                     t.Flags = (ushort)(t.Flags & ~PlanFormat.FlagZero); // zeroed before each use instead
                 }
-                if (result.Placements.TryGetValue(i, out var at))
+                if (result.Placements.TryGetValue(sharesWith.GetValueOrDefault(i, i), out var at))
                 {
                     t.Space = (byte)(at.Bank + 1);
                     t.Offset = checked((uint)at.Offset);
@@ -692,20 +754,23 @@ public static class PlanWriter
             var categories = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var buffer in buffers)
             {
-                string category = Category(buffer.Id, life[buffer.Id], gradients, paramGradients);
+                string category = Category(buffer.Id, bufferLife[buffer.Id], gradients, paramGradients);
                 categories[category] = categories.GetValueOrDefault(category) + AlignUp(buffer.Bytes);
             }
             _memory = new PlanMemory(
                 banks.Select((b, i) => new BankUsage(b.Name, b.Capacity, result.BankBytes[i])).ToList(),
                 bound,
                 needed,
-                buffers.Sum(b => AlignUp(b.Bytes)),
+                life.Keys.Sum(t => AlignUp(_tensors[t].Bytes)),
                 categories,
                 result.Unplaced.Select(u => new TensorBytes(NameOf(u.Id), AlignUp(u.Bytes))).ToList(),
                 buffers.OrderByDescending(b => b.Bytes).Take(8).Select(b => new TensorBytes(NameOf(b.Id), AlignUp(b.Bytes))).ToList(),
                 MemoryPlanner.LiveBytesPerStep(buffers, Align),
                 buffers.Select(b => new TensorLife(NameOf(b.Id), result.Placements.TryGetValue(b.Id, out var p) ? p.Bank : -1,
-                    result.Placements.TryGetValue(b.Id, out var q) ? q.Offset : -1, AlignUp(b.Bytes), b.First, b.Last)).ToList());
+                    result.Placements.TryGetValue(b.Id, out var q) ? q.Offset : -1, AlignUp(b.Bytes), b.First, b.Last)).ToList())
+            {
+                InPlaceTensors = sharesWith.Count(kv => kv.Key != kv.Value),
+            };
         }
 
         /// <summary>What a tensor is, for the breakdown: weights in SRAM, stored or transient activations, gradients.</summary>
