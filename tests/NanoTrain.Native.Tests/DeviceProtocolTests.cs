@@ -245,16 +245,58 @@ public class DeviceProtocolTests
         Assert.Equal(slotsBefore, File.ReadAllBytes(slots));
         Assert.True(client.Stats().Steps == 0, "the reloaded plan starts counting steps afresh");
     }
-}
 
-public class DeviceStatusTests
-{
     [Fact]
-    public void TheHostNamesEveryStatusAsTheEngineDoes()
+    public void ATtyDevicePathWorksLikeARealBoardsUsbSerial()
     {
-        for (int i = 0; i < DeviceStatus.All.Count + 2; i++)
+        // QEMU's UART on a pseudo-terminal (announced on its stdout) stands in for a board's /dev/ttyACM0.
+        var (plan, elf) = Setup("openmv-h7");
+        var board = Board("openmv-h7");
+        var slot = ElfImage.Load(elf).Slot!;
+        var args = QemuRunner.Arguments(board, elf).ToList();
+        args[args.IndexOf("stdio")] = "pty";
+        args.AddRange(["-device", $"loader,file={plan.Path},addr=0x{slot.Address:x8},force-raw=on"]);
+        using var state = new TempDir();
+        var info = new System.Diagnostics.ProcessStartInfo(new QemuRunner().Prepare(board, elf))
         {
-            Assert.Equal(EngineApi.StatusText(i), DeviceStatus.Name((byte)i));
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = state.Path,
+        };
+        args.ForEach(info.ArgumentList.Add);
+        using var qemu = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            string? pts = null;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (pts == null && DateTime.UtcNow < deadline)
+            {
+                string? line = qemu.StandardOutput.ReadLine() ?? throw new InvalidOperationException("QEMU exited");
+                var m = System.Text.RegularExpressions.Regex.Match(line, "redirected to (/dev/pts/[0-9]+)");
+                pts = m.Success ? m.Groups[1].Value : null;
+            }
+            Assert.NotNull(pts);
+            using var port = SerialPort.Open(pts!);
+            var client = new TrainerClient(port.Link);
+            var hello = client.Hello(TimeSpan.FromSeconds(60));
+            Assert.Equal("openmv-h7", hello.Board);
+            Assert.True(hello.PlanRunning);
+            var test = Mnist(Split.Test, 2);
+            Assert.Equal(10, InferLogits(client, plan, test, 0).Length);
+        }
+        finally
+        {
+            qemu.Kill(entireProcessTree: true);
+            qemu.WaitForExit();
         }
     }
+
+    [Fact]
+    public void AMissingSerialDeviceIsNamed()
+    {
+        var e = Assert.Throws<NanoTrainException>(() => SerialPort.Open("/dev/ttyNOPE9"));
+        Assert.Equal("/dev/ttyNOPE9: no such serial device (is the board plugged in?)", e.Message);
+    }
 }
+

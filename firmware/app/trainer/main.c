@@ -343,7 +343,8 @@ static void on_hello(uint16_t seq)
     (void)nt_board_plan_slot(&slot_bytes);
     put_u16(p, NT_PROTO_VERSION);
     put_u16(p + 2, NT_PROTO_MAX_PAYLOAD);
-    put_u32(p + 4, NT_FIRMWARE_VERSION);
+    put_u16(p + 4, NT_FIRMWARE_VERSION);
+    put_u16(p + 6, NT_PLAN_VERSION);
     put_name(p + 8, NT_BOARD_ID, 16);
     put_u32(p + 24, NT_BOARD_CLOCK_HZ);
     put_u32(p + 28, nt_board_flash.size);

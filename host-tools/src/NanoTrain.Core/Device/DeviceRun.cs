@@ -19,7 +19,12 @@ public enum PlanDelivery
 /// <summary>What to run: a plan on a board, a number of training and test samples.</summary>
 public sealed record DeviceRunOptions(
     BoardDescriptor Board, string ElfPath, PlanFileInfo Plan, LabeledImages TrainSet, LabeledImages TestSet,
-    float LearningRate, ulong Seed, PlanDelivery Delivery, string StateDirectory);
+    float LearningRate, ulong Seed, PlanDelivery Delivery, string StateDirectory)
+{
+    /// <summary>A real board's serial device (e.g. /dev/ttyACM0) instead of the emulator; the board must already
+    /// run the trainer firmware, with the plan flashed at its plan slot (<see cref="PlanDelivery.Flash"/>) or not.</summary>
+    public string? Port { get; init; }
+}
 
 /// <summary>A bank's measured use against the plan and the board.</summary>
 public sealed record BankReport(string Name, long BankBytes, long FreeBytes, long PlannedBytes, long HighWaterBytes)
@@ -57,27 +62,46 @@ public static class DeviceRun
         {
             throw new NanoTrainException(ErrorKind.BadInput, $"{plan.Path}: the plan has no training section");
         }
-        var elf = ElfImage.Load(o.ElfPath);
-        var slot = elf.Slot ?? throw new NanoTrainException(ErrorKind.BadInput, $"{o.ElfPath}: the image has no plan slot record; rebuild the trainer firmware");
-        if (plan.Bytes.Length > slot.Bytes)
+        IDisposable connection;
+        DeviceLink link;
+        string commandLine;
+        if (o.Port != null)
         {
-            throw new NanoTrainException(ErrorKind.BadInput,
-                $"{plan.Path}: the plan is {plan.Bytes.Length:N0} B; {o.Board.Id}'s plan slot holds {slot.Bytes:N0} B (flash {o.Board.Flash.Size:N0} B less the firmware)");
+            progress.Info($"opening {o.Port} (raw, 115200 baud)" + (o.Delivery == PlanDelivery.Flash ? "; the plan must already be flashed at the board's plan slot" : ""));
+            var port = SerialPort.Open(o.Port);
+            (connection, link, commandLine) = (port, port.Link, "serial " + o.Port);
         }
-        Directory.CreateDirectory(o.StateDirectory);
-        var flash = new List<FlashImage>();
-        if (o.Delivery == PlanDelivery.Flash)
+        else
         {
-            flash.Add(new FlashImage(plan.Path, slot.Address));
+            var elf = ElfImage.Load(o.ElfPath);
+            var slot = elf.Slot ?? throw new NanoTrainException(ErrorKind.BadInput, $"{o.ElfPath}: the image has no plan slot record; rebuild the trainer firmware");
+            if (plan.Bytes.Length > slot.Bytes)
+            {
+                throw new NanoTrainException(ErrorKind.BadInput,
+                    $"{plan.Path}: the plan is {plan.Bytes.Length:N0} B; {o.Board.Id}'s plan slot holds {slot.Bytes:N0} B (flash {o.Board.Flash.Size:N0} B less the firmware)");
+            }
+            Directory.CreateDirectory(o.StateDirectory);
+            var flash = new List<FlashImage>();
+            if (o.Delivery == PlanDelivery.Flash)
+            {
+                flash.Add(new FlashImage(plan.Path, slot.Address));
+            }
+            progress.Info($"booting {Path.GetFileName(o.ElfPath)} on {o.Board.Id} ({o.Board.Emulator.Program} -M {o.Board.Emulator.Machine}, -icount shift=0)"
+                + (o.Delivery == PlanDelivery.Flash ? $", plan flashed at 0x{slot.Address:x8}" : ""));
+            var session = QemuSession.Start(o.Board, o.ElfPath, o.StateDirectory, flash);
+            (connection, link, commandLine) = (session, session.Link, session.CommandLine);
         }
-        progress.Info($"booting {Path.GetFileName(o.ElfPath)} on {o.Board.Id} ({o.Board.Emulator.Program} -M {o.Board.Emulator.Machine}, -icount shift=0)"
-            + (o.Delivery == PlanDelivery.Flash ? $", plan flashed at 0x{slot.Address:x8}" : ""));
-        using var session = QemuSession.Start(o.Board, o.ElfPath, o.StateDirectory, flash);
-        var client = new TrainerClient(session.Link);
+        using var _ = connection;
+        var client = new TrainerClient(link);
         var hello = client.Hello();
         if (hello.Board != o.Board.Id)
         {
             throw new NanoTrainException(ErrorKind.Device, $"the firmware says it is for board '{hello.Board}', not '{o.Board.Id}'");
+        }
+        if (hello.ProtocolVersion != 1 || hello.PlanFormatVersion != PlanFormat.Version)
+        {
+            throw new NanoTrainException(ErrorKind.Device,
+                $"the firmware speaks protocol {hello.ProtocolVersion} and reads plan format {hello.PlanFormatVersion}; this tool speaks 1 and writes {PlanFormat.Version}: rebuild the firmware");
         }
         if (o.Delivery == PlanDelivery.Uart)
         {
@@ -117,7 +141,7 @@ public static class DeviceRun
             return new BankReport(b.Name, bank?.Size ?? 0, b.Free, b.Planned, b.HighWater);
         }).ToList();
         return new DeviceRunReport(
-            o.Board.Id, plan.Path, session.CommandLine, hello, batches * plan.Batch, o.TestSet.Count / plan.Batch * plan.Batch, before, after,
+            o.Board.Id, plan.Path, commandLine, hello, batches * plan.Batch, o.TestSet.Count / plan.Batch * plan.Batch, before, after,
             losses, steps, Median(steps), MedianOf(inferInstructions), banks, stats.StackBytes, stats.StackHighWater,
             hello.FlashUsed, plan.Bytes.Length, o.Board.Flash.Size, clock.Elapsed);
     }

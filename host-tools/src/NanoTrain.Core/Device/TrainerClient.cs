@@ -9,7 +9,7 @@ public sealed record DeviceBank(string Name, uint Base, uint Size, uint Free);
 
 /// <summary>The device's HELLO reply.</summary>
 public sealed record DeviceHello(
-    int ProtocolVersion, int MaxPayload, uint FirmwareVersion, string Board, uint ClockHz, uint FlashBytes, uint FlashUsed,
+    int ProtocolVersion, int MaxPayload, int FirmwareVersion, int PlanFormatVersion, string Board, uint ClockHz, uint FlashBytes, uint FlashUsed,
     uint PlanSlotBytes, IReadOnlyList<DeviceBank> Banks, bool PlanRunning, uint PlanCrc, uint PlanBytes, uint RestoredSequence,
     string BootPlanStatus, string BootPlanDetail);
 
@@ -71,7 +71,8 @@ public sealed class TrainerClient
         var r = new Reader(p, "HELLO");
         int version = r.U16();
         int maxPayload = r.U16();
-        uint firmware = r.U32();
+        int firmware = r.U16();
+        int planFormat = r.U16();
         string board = r.Name(16);
         uint clock = r.U32();
         uint flash = r.U32();
@@ -89,7 +90,7 @@ public sealed class TrainerClient
         uint restored = r.U32();
         string bootStatus = DeviceStatus.Name(r.U8());
         string detail = r.Rest();
-        return new DeviceHello(version, maxPayload, firmware, board, clock, flash, flashUsed, slot, banks, running, crc, bytes, restored, bootStatus, detail);
+        return new DeviceHello(version, maxPayload, firmware, planFormat, board, clock, flash, flashUsed, slot, banks, running, crc, bytes, restored, bootStatus, detail);
     }
 
     /// <summary>LOAD_PLAN in chunks; the device checks and starts the plan after the last one.</summary>
