@@ -300,3 +300,14 @@ public class DeviceProtocolTests
     }
 }
 
+public class DeviceStatusTests
+{
+    [Fact]
+    public void TheHostNamesEveryStatusAsTheEngineDoes()
+    {
+        for (int i = 0; i < DeviceStatus.All.Count + 2; i++)
+        {
+            Assert.Equal(EngineApi.StatusText(i), DeviceStatus.Name((byte)i));
+        }
+    }
+}

@@ -31,7 +31,7 @@ public static class RunCommand
         var data = new Option<string>("--data") { Description = "dataset to stream: mnist or fashion-mnist", DefaultValueFactory = _ => "mnist" };
         var train = new Option<int>("--train") { Description = "training samples streamed to the board (class-balanced, shuffled with --seed)", DefaultValueFactory = _ => 100 };
         var test = new Option<int>("--test") { Description = "held-out test samples for top-1 before and after training", DefaultValueFactory = _ => 100 };
-        var lr = new Option<float>("--lr") { Description = "SGD learning rate on the device", DefaultValueFactory = _ => 0.01f };
+        var lr = new Option<float>("--lr") { Description = "SGD learning rate on the device", DefaultValueFactory = _ => 0.05f };
         var seed = new Option<ulong>("--seed") { Description = "seed of the training order", DefaultValueFactory = _ => 1UL };
         var load = new Option<string>("--load")
         {
