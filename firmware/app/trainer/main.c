@@ -5,6 +5,7 @@
  * request gets an error reply and leaves the plan, the weights and the saved slots as they were. */
 #include <string.h>
 
+#include "nt/bytes.h"
 #include "nt/crc32.h"
 #include "nt/exec.h"
 #include "nt/kernels.h"
@@ -50,26 +51,6 @@ typedef struct failure {
 /* Why the plan found in the slot at boot did not start (status NT_OK when it did or there was none). */
 static failure_t boot_failure;
 
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    put_u16(p, (uint16_t)v);
-    put_u16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    put_u32(p, (uint32_t)v);
-    put_u32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
-
 static void put_name(uint8_t *p, const char *name, uint32_t width)
 {
     memset(p, 0, width);
@@ -100,6 +81,17 @@ static void detail_number(failure_t *f, uint32_t value)
     detail_add(f, &digits[pos]);
 }
 
+/* A failure with a status, the index at fault and the start of its detail. */
+static failure_t failure(nt_status status, uint32_t index, const char *text)
+{
+    failure_t f;
+    memset(&f, 0, sizeof f);
+    f.status = status;
+    f.index = index;
+    detail_add(&f, text);
+    return f;
+}
+
 static void uart_sink(const uint8_t *bytes, uint32_t len, void *ctx)
 {
     (void)ctx;
@@ -117,7 +109,7 @@ static uint8_t *payload(void) { return reply + NT_PROTO_HEADER_BYTES; }
 static void send_error(uint8_t type, uint16_t seq, const failure_t *f)
 {
     uint8_t *p = payload();
-    put_u32(p, f->index);
+    nt_wr32(p, f->index);
     p[4] = f->section;
     const uint32_t n = (uint32_t)strlen(f->detail);
     memcpy(p + 5, f->detail, n);
@@ -126,10 +118,7 @@ static void send_error(uint8_t type, uint16_t seq, const failure_t *f)
 
 static void send_status(uint8_t type, uint16_t seq, nt_status status, const char *detail)
 {
-    failure_t f;
-    memset(&f, 0, sizeof f);
-    f.status = status;
-    detail_add(&f, detail);
+    const failure_t f = failure(status, 0, detail);
     send_error(type, seq, &f);
 }
 
@@ -293,7 +282,7 @@ static nt_status start_plan(const uint8_t *bytes, uint32_t len, failure_t *f)
     }
     nt_exec_set_clock(&app.exec, nt_counter_ticks);
     memcpy(app.planned, used, sizeof used);
-    app.plan_crc = get_u32(bytes + 12);
+    app.plan_crc = nt_rd32(bytes + 12);
     app.plan_bytes = len;
     app.running = 1;
 
@@ -323,8 +312,8 @@ static void boot_plan(void)
     uint32_t slot_bytes;
     const uint8_t *slot = nt_board_plan_slot(&slot_bytes);
     memset(&boot_failure, 0, sizeof boot_failure);
-    if (slot_bytes >= NT_PLAN_HEADER_BYTES && get_u32(slot) == NT_PLAN_MAGIC) {
-        const uint32_t len = get_u32(slot + 8);
+    if (slot_bytes >= NT_PLAN_HEADER_BYTES && nt_rd32(slot) == NT_PLAN_MAGIC) {
+        const uint32_t len = nt_rd32(slot + 8);
         if (len > slot_bytes) {
             boot_failure.status = NT_ERR_TRUNCATED;
             detail_add(&boot_failure, "the plan in the slot claims more bytes than the slot holds");
@@ -341,28 +330,28 @@ static void on_hello(uint16_t seq)
     uint8_t *p = payload();
     uint32_t slot_bytes;
     (void)nt_board_plan_slot(&slot_bytes);
-    put_u16(p, NT_PROTO_VERSION);
-    put_u16(p + 2, NT_PROTO_MAX_PAYLOAD);
-    put_u16(p + 4, NT_FIRMWARE_VERSION);
-    put_u16(p + 6, NT_PLAN_VERSION);
+    nt_wr16(p, NT_PROTO_VERSION);
+    nt_wr16(p + 2, NT_PROTO_MAX_PAYLOAD);
+    nt_wr16(p + 4, NT_FIRMWARE_VERSION);
+    nt_wr16(p + 6, NT_PLAN_VERSION);
     put_name(p + 8, NT_BOARD_ID, 16);
-    put_u32(p + 24, NT_BOARD_CLOCK_HZ);
-    put_u32(p + 28, nt_board_flash.size);
-    put_u32(p + 32, nt_board_flash_used());
-    put_u32(p + 36, slot_bytes);
+    nt_wr32(p + 24, NT_BOARD_CLOCK_HZ);
+    nt_wr32(p + 28, nt_board_flash.size);
+    nt_wr32(p + 32, nt_board_flash_used());
+    nt_wr32(p + 36, slot_bytes);
     p[40] = NT_BOARD_BANK_COUNT;
     uint32_t at = 41;
     for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
         put_name(p + at, nt_board_banks[b].name, 8);
-        put_u32(p + at + 8, nt_board_banks[b].base);
-        put_u32(p + at + 12, nt_board_banks[b].size);
-        put_u32(p + at + 16, arena_free(b));
+        nt_wr32(p + at + 8, nt_board_banks[b].base);
+        nt_wr32(p + at + 12, nt_board_banks[b].size);
+        nt_wr32(p + at + 16, arena_free(b));
         at += 20;
     }
     p[at] = app.running;
-    put_u32(p + at + 1, app.running ? app.plan_crc : 0u);
-    put_u32(p + at + 5, app.running ? app.plan_bytes : 0u);
-    put_u32(p + at + 9, app.restored_sequence);
+    nt_wr32(p + at + 1, app.running ? app.plan_crc : 0u);
+    nt_wr32(p + at + 5, app.running ? app.plan_bytes : 0u);
+    nt_wr32(p + at + 9, app.restored_sequence);
     p[at + 13] = (uint8_t)boot_failure.status;
     const uint32_t n = (uint32_t)strlen(boot_failure.detail);
     memcpy(p + at + 14, boot_failure.detail, n);
@@ -376,15 +365,12 @@ static void on_load_plan(uint16_t seq, const uint8_t *data, uint32_t length)
         send_status(type, seq, NT_ERR_TRUNCATED, "a plan chunk starts with u32 total, u32 offset");
         return;
     }
-    const uint32_t total = get_u32(data), offset = get_u32(data + 4), n = length - 8u;
+    const uint32_t total = nt_rd32(data), offset = nt_rd32(data + 4), n = length - 8u;
     uint32_t slot_bytes;
     uint8_t *slot = nt_board_plan_slot(&slot_bytes);
     if (offset == 0u) {
         if (total < NT_PLAN_HEADER_BYTES || total > slot_bytes) {
-            failure_t f;
-            memset(&f, 0, sizeof f);
-            f.status = NT_ERR_NO_MEMORY;
-            detail_add(&f, "the plan is ");
+            failure_t f = failure(NT_ERR_NO_MEMORY, 0, "the plan is ");
             detail_number(&f, total);
             detail_add(&f, " B; the plan slot holds ");
             detail_number(&f, slot_bytes);
@@ -399,11 +385,7 @@ static void on_load_plan(uint16_t seq, const uint8_t *data, uint32_t length)
         app.load_received = 0;
     }
     if (!app.load_active || total != app.load_total || offset != app.load_received) {
-        failure_t f;
-        memset(&f, 0, sizeof f);
-        f.status = NT_ERR_SEQUENCE;
-        f.index = offset;
-        detail_add(&f, app.load_active ? "expected the chunk at offset " : "no plan load in progress; start at offset 0");
+        failure_t f = failure(NT_ERR_SEQUENCE, offset, app.load_active ? "expected the chunk at offset " : "no plan load in progress; start at offset 0");
         if (app.load_active) {
             detail_number(&f, app.load_received);
         }
@@ -430,11 +412,11 @@ static void on_load_plan(uint16_t seq, const uint8_t *data, uint32_t length)
             return;
         }
     }
-    put_u32(payload(), app.load_received);
+    nt_wr32(payload(), app.load_received);
     send(type, NT_OK, seq, 4u);
 }
 
-/* The predictions and, for INFER, the logits of the last forward pass. */
+/* Every label names one of the plan's classes. */
 static uint32_t labels_ok(const uint8_t *labels, uint32_t count, uint32_t classes)
 {
     for (uint32_t i = 0; i < count; ++i) {
@@ -469,11 +451,7 @@ static void on_train(uint16_t seq, const uint8_t *data, uint32_t length)
     const nt_plan_tensor_t *labels = &plan->tensors[plan->labels];
     const uint32_t classes = plan->tensors[plan->logits].dims[3];
     if (length != 4u + input->bytes + labels->bytes) {
-        failure_t f;
-        memset(&f, 0, sizeof f);
-        f.status = NT_ERR_RANGE;
-        f.index = length;
-        detail_add(&f, "a training request for this plan is f32 lr + ");
+        failure_t f = failure(NT_ERR_RANGE, length, "a training request for this plan is f32 lr + ");
         detail_number(&f, input->bytes);
         detail_add(&f, " B input + ");
         detail_number(&f, labels->bytes);
@@ -501,7 +479,7 @@ static void on_train(uint16_t seq, const uint8_t *data, uint32_t length)
     ++app.steps;
     memcpy(p, &loss, sizeof loss);
     for (uint32_t phase = 0; phase < NT_PHASE_COUNT; ++phase) {
-        put_u64(p + 4 + 8u * phase, nt_counter_ticks_to_instructions(app.exec.ticks[phase]));
+        nt_wr64(p + 4 + 8u * phase, nt_counter_ticks_to_instructions(app.exec.ticks[phase]));
     }
     send(type, NT_OK, seq, 44u + plan->batch);
 }
@@ -517,11 +495,7 @@ static void on_infer(uint16_t seq, const uint8_t *data, uint32_t length)
     const nt_plan_tensor_t *logits = &plan->tensors[plan->logits];
     const uint32_t classes = logits->dims[3];
     if (length != input->bytes) {
-        failure_t f;
-        memset(&f, 0, sizeof f);
-        f.status = NT_ERR_RANGE;
-        f.index = length;
-        detail_add(&f, "an inference request for this plan is the input tensor, ");
+        failure_t f = failure(NT_ERR_RANGE, length, "an inference request for this plan is the input tensor, ");
         detail_number(&f, input->bytes);
         detail_add(&f, " B");
         send_error(type, seq, &f);
@@ -538,7 +512,7 @@ static void on_infer(uint16_t seq, const uint8_t *data, uint32_t length)
     const uint64_t t1 = nt_counter_ticks();
     const float *values = (const float *)nt_exec_tensor(&app.exec, plan->logits);
     nt_argmax_f32((int32_t)plan->batch, (int32_t)classes, values, p + 8);
-    put_u64(p, nt_counter_ticks_to_instructions(t1 - t0));
+    nt_wr64(p, nt_counter_ticks_to_instructions(t1 - t0));
     memcpy(p + 8 + plan->batch, values, 4u * plan->batch * classes);
     send(type, NT_OK, seq, 8u + plan->batch * (1u + 4u * classes));
 }
@@ -548,16 +522,16 @@ static void on_stats(uint16_t seq)
     uint8_t *p = payload();
     uint8_t *lowest, *top;
     nt_board_stack(&lowest, &top);
-    put_u32(p, app.steps);
-    put_u32(p + 4, (uint32_t)(top - lowest));
-    put_u32(p + 8, stack_high_water());
+    nt_wr32(p, app.steps);
+    nt_wr32(p + 4, (uint32_t)(top - lowest));
+    nt_wr32(p + 8, stack_high_water());
     p[12] = NT_BOARD_BANK_COUNT;
     uint32_t at = 13;
     for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
         put_name(p + at, nt_board_arenas[b].name, 8);
-        put_u32(p + at + 8, arena_free(b));
-        put_u32(p + at + 12, app.running ? app.planned[b] : 0u);
-        put_u32(p + at + 16, high_water(nt_board_arenas[b].start, nt_board_arenas[b].limit));
+        nt_wr32(p + at + 8, arena_free(b));
+        nt_wr32(p + at + 12, app.running ? app.planned[b] : 0u);
+        nt_wr32(p + at + 16, high_water(nt_board_arenas[b].start, nt_board_arenas[b].limit));
         at += 20;
     }
     send(NT_MSG_STATS | NT_MSG_REPLY, NT_OK, seq, at);
@@ -576,8 +550,8 @@ static void on_save(uint16_t seq)
         send_status(type, seq, st, st == NT_ERR_NO_MEMORY ? "the trainable tensors do not fit a weight slot" : "writing the weight slot failed");
         return;
     }
-    put_u32(payload(), slot);
-    put_u32(payload() + 4, sequence);
+    nt_wr32(payload(), slot);
+    nt_wr32(payload() + 4, sequence);
     send(type, NT_OK, seq, 8u);
 }
 
@@ -585,15 +559,9 @@ static void on_frame(const nt_frame_t *frame)
 {
     const uint8_t type = frame->type;
     if (type != NT_MSG_HELLO && (!app.seq_known || frame->seq != app.next_seq)) {
-        failure_t f;
-        memset(&f, 0, sizeof f);
-        f.status = NT_ERR_SEQUENCE;
-        f.index = frame->seq;
+        failure_t f = failure(NT_ERR_SEQUENCE, frame->seq, app.seq_known ? "expected request " : "say hello first");
         if (app.seq_known) {
-            detail_add(&f, "expected request ");
             detail_number(&f, app.next_seq);
-        } else {
-            detail_add(&f, "say hello first");
         }
         send_error((uint8_t)(type | NT_MSG_REPLY), frame->seq, &f);
         return;

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "nt/bytes.h"
 #include "nt/crc32.h"
 #include "nt/plan.h"
 
@@ -9,9 +10,6 @@ typedef char nt_assert_tensor_size[(sizeof(nt_plan_tensor_t) == NT_PLAN_TENSOR_B
 typedef char nt_assert_op_size[(sizeof(nt_plan_op_t) == NT_PLAN_OP_BYTES) ? 1 : -1];
 
 #define TRAIN_HEADER_BYTES 12u
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
 
 static nt_status fail(nt_plan_error_t *err, nt_status status, nt_plan_section section, uint32_t index)
 {
@@ -370,30 +368,30 @@ nt_status nt_plan_load(nt_plan_t *plan, const uint8_t *bytes, size_t len, nt_pla
     if (len < NT_PLAN_HEADER_BYTES) {
         return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_HEADER, 0);
     }
-    if (rd32(bytes) != NT_PLAN_MAGIC) {
+    if (nt_rd32(bytes) != NT_PLAN_MAGIC) {
         return fail(err, NT_ERR_MAGIC, NT_PLAN_SECTION_HEADER, 0);
     }
-    if (rd16(bytes + 4) != NT_PLAN_VERSION || rd16(bytes + 6) != NT_PLAN_HEADER_BYTES) {
+    if (nt_rd16(bytes + 4) != NT_PLAN_VERSION || nt_rd16(bytes + 6) != NT_PLAN_HEADER_BYTES) {
         return fail(err, NT_ERR_VERSION, NT_PLAN_SECTION_HEADER, 0);
     }
-    const uint32_t file_bytes = rd32(bytes + 8);
+    const uint32_t file_bytes = nt_rd32(bytes + 8);
     if (file_bytes > len || file_bytes < NT_PLAN_HEADER_BYTES) {
         return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_HEADER, 0);
     }
-    if (nt_crc32_update(0, bytes + 16, file_bytes - 16u) != rd32(bytes + 12)) {
+    if (nt_crc32_update(0, bytes + 16, file_bytes - 16u) != nt_rd32(bytes + 12)) {
         return fail(err, NT_ERR_CRC, NT_PLAN_SECTION_HEADER, 0);
     }
     plan->bytes = bytes;
     plan->file_bytes = file_bytes;
     memcpy(plan->board, bytes + 16, NT_PLAN_BOARD_BYTES);
     plan->board[NT_PLAN_BOARD_BYTES] = '\0';
-    plan->n_spaces = rd16(bytes + 32);
-    plan->n_tensors = rd16(bytes + 34);
-    plan->n_ops = rd16(bytes + 36);
-    plan->batch = rd16(bytes + 38);
-    const uint32_t spaces_off = rd32(bytes + 40), tensors_off = rd32(bytes + 44), ops_off = rd32(bytes + 48);
-    const uint32_t train_off = rd32(bytes + 52), blob_off = rd32(bytes + 56);
-    plan->blob_bytes = rd32(bytes + 60);
+    plan->n_spaces = nt_rd16(bytes + 32);
+    plan->n_tensors = nt_rd16(bytes + 34);
+    plan->n_ops = nt_rd16(bytes + 36);
+    plan->batch = nt_rd16(bytes + 38);
+    const uint32_t spaces_off = nt_rd32(bytes + 40), tensors_off = nt_rd32(bytes + 44), ops_off = nt_rd32(bytes + 48);
+    const uint32_t train_off = nt_rd32(bytes + 52), blob_off = nt_rd32(bytes + 56);
+    plan->blob_bytes = nt_rd32(bytes + 60);
 
     if (plan->n_spaces < 2u || plan->n_spaces > NT_PLAN_MAX_SPACES || plan->n_tensors == 0u ||
         plan->n_tensors > NT_PLAN_MAX_TENSORS || plan->n_ops == 0u || plan->batch == 0u) {
@@ -440,12 +438,12 @@ nt_status nt_plan_load(nt_plan_t *plan, const uint8_t *bytes, size_t len, nt_pla
     }
 
     const uint8_t *train = bytes + train_off;
-    plan->input = rd16(train);
-    plan->labels = rd16(train + 2);
-    plan->logits = rd16(train + 4);
-    plan->loss = rd16(train + 6);
-    plan->scratch = rd16(train + 8);
-    plan->n_params = rd16(train + 10);
+    plan->input = nt_rd16(train);
+    plan->labels = nt_rd16(train + 2);
+    plan->logits = nt_rd16(train + 4);
+    plan->loss = nt_rd16(train + 6);
+    plan->scratch = nt_rd16(train + 8);
+    plan->n_params = nt_rd16(train + 10);
     if (!section_ok(train_off, TRAIN_HEADER_BYTES + 2ull * plan->n_params, file_bytes)) {
         return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_TRAIN, 0);
     }

@@ -1,24 +1,10 @@
+#include "nt/bytes.h"
 #include "nt/crc32.h"
 #include "nt/proto.h"
 
 /* COBS: a body is sent as blocks, each a code byte n (1..255) followed by n-1 non-zero data bytes; a
  * block with n < 255 stands for its data followed by one zero, except the last block of the frame. */
 #define COBS_MAX_CODE 0xFFu
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    wr16(p, (uint16_t)v);
-    wr16(p + 2, (uint16_t)(v >> 16));
-}
 
 void nt_frame_decoder_init(nt_frame_decoder_t *d, uint8_t *buf, uint32_t capacity)
 {
@@ -90,29 +76,29 @@ nt_status nt_frame_parse(const uint8_t *body, uint32_t len, nt_frame_t *frame)
     }
     frame->type = body[0];
     frame->status = body[1];
-    frame->seq = rd16(body + 2);
-    frame->length = rd16(body + 4);
+    frame->seq = nt_rd16(body + 2);
+    frame->length = nt_rd16(body + 4);
     if (len < NT_PROTO_HEADER_BYTES + NT_PROTO_CRC_BYTES ||
         (uint32_t)frame->length + NT_PROTO_HEADER_BYTES + NT_PROTO_CRC_BYTES > len) {
         return NT_ERR_TRUNCATED;
     }
     if ((uint32_t)frame->length + NT_PROTO_HEADER_BYTES + NT_PROTO_CRC_BYTES != len || frame->length > NT_PROTO_MAX_PAYLOAD ||
-        rd16(body + 6) != 0u) {
+        nt_rd16(body + 6) != 0u) {
         return NT_ERR_FRAME;
     }
     const uint32_t covered = NT_PROTO_HEADER_BYTES + frame->length;
-    return nt_crc32_update(0, body, covered) == rd32(body + covered) ? NT_OK : NT_ERR_CRC;
+    return nt_crc32_update(0, body, covered) == nt_rd32(body + covered) ? NT_OK : NT_ERR_CRC;
 }
 
 uint32_t nt_frame_seal(uint8_t *body, uint8_t type, uint8_t status, uint16_t seq, uint16_t length)
 {
     body[0] = type;
     body[1] = status;
-    wr16(body + 2, seq);
-    wr16(body + 4, length);
-    wr16(body + 6, 0);
+    nt_wr16(body + 2, seq);
+    nt_wr16(body + 4, length);
+    nt_wr16(body + 6, 0);
     const uint32_t covered = NT_PROTO_HEADER_BYTES + length;
-    wr32(body + covered, nt_crc32_update(0, body, covered));
+    nt_wr32(body + covered, nt_crc32_update(0, body, covered));
     return covered + NT_PROTO_CRC_BYTES;
 }
 

