@@ -107,10 +107,15 @@ void nt_relu6_f32_fwd(int32_t count, const float *x, float *y);
 /** ReLU6 input gradient from the output: dx += (0 < y < 6) ? dy : 0. */
 void nt_relu6_f32_bwd_in(int32_t count, const float *y, const float *dy, float *dx);
 
+/** ReLU6 input gradient written over the output gradient: g = (0 < y < 6) ? g : 0, the result of
+ * nt_relu6_f32_bwd_in into a zeroed dx, for a planned layout where dx takes dy's memory (dy dies here). */
+void nt_relu6_f32_bwd_in_place(int32_t count, const float *y, float *g);
+
 /** Residual add forward: y = a + b over count elements. y may be a or b (in place). */
 void nt_add_f32_fwd(int32_t count, const float *a, const float *b, float *y);
 
-/** Residual add input gradients: da += dy; db += dy. */
+/** Residual add input gradients: da += dy; db += dy. Either may be NULL to skip it (the executor passes
+ * NULL for a gradient that takes dy's memory: it already holds dy). */
 void nt_add_f32_bwd_in(int32_t count, const float *dy, float *da, float *db);
 
 /** Global average pool forward: y[n,c] = (sum_{h,w} x[n,h,w,c]) / (h*w), sum over (h,w) ascending from 0. */

@@ -56,7 +56,8 @@ typedef enum nt_dtype { NT_DTYPE_F32 = 0, NT_DTYPE_S8 = 1, NT_DTYPE_S32 = 2, NT_
 
 /** Op kinds; their operands and parameters are listed in nt_plan_op_t. */
 typedef enum nt_op_kind {
-    NT_OP_CONV2D = 1,     /**< in: x, w, b|NONE; out: y; params: kernel, stride, pad, groups */
+    NT_OP_CONV2D = 1,     /**< in: x, w, b|NONE; out: y, window|NONE; params: kernel, stride, pad, groups. A depthwise conv
+                           *   may have a window [1, k, in_w + 2*pad, c] (2*pad < k): when y takes x's memory, it runs in place */
     NT_OP_BATCHNORM = 2,  /**< in: x, gamma, beta, running_mean, running_var; out: y; saved: mean, invstd; params: eps bits, momentum bits */
     NT_OP_RELU6 = 3,      /**< in: x; out: y */
     NT_OP_ADD = 4,        /**< in: a, b; out: y */
@@ -66,7 +67,7 @@ typedef enum nt_op_kind {
     /* int8 inference ops (the frozen part of a network); offsets and clamps are packed two int16 per param:
      * params[4] = input_offset | output_offset << 16, params[5] = act_min | act_max << 16. */
     NT_OP_QUANTIZE = 8,   /**< in: x f32; out: y s8 (same dims); params: scale bits, zero point */
-    NT_OP_CONV2D_S8 = 9,  /**< in: x, w (OHWI, or [k,k,1,c] depthwise), b s32|NONE, multiplier s32, shift s32; out: y; params: kernel, stride, pad, groups, offsets, clamp */
+    NT_OP_CONV2D_S8 = 9,  /**< in: x, w (OHWI, or [k,k,1,c] depthwise), b s32|NONE, multiplier s32, shift s32; out: y, window|NONE (as CONV2D); params: kernel, stride, pad, groups, offsets, clamp */
     NT_OP_ADD_S8 = 10,    /**< in: a, b, q (s32 [1,1,1,12]: nt_add_s8_quant_t in field order); out: y */
     NT_OP_GAP_S8 = 11,    /**< in: x s8 [n,h,w,c]; out: y s8 [n,1,1,c]; params: act_min, act_max */
     NT_OP_FC_S8 = 12,     /**< in: x [n,1,1,in], w [1,1,out,in], b s32|NONE, multiplier, shift; out: y [n,1,1,out]; params[4], [5] as conv */

@@ -70,6 +70,21 @@ static float f32_from_bits(int32_t bits)
     return value;
 }
 
+/* out[1] of a conv: NONE, or the window of a depthwise conv that may run in place (see nt_exec.c):
+ * dtype of x, dims [1, k, in_w + 2*pad, c], and 2*pad < k so that the output is no wider than the input. */
+static int window_ok(const nt_plan_t *plan, const nt_plan_op_t *op, uint8_t dtype)
+{
+    if (op->out[1] == NT_PLAN_NONE) {
+        return 1;
+    }
+    const int32_t k = op->params[0], pad = op->params[2], g = op->params[3];
+    const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
+    const nt_plan_tensor_t *y = &plan->tensors[op->out[0]];
+    return operand_ok(plan, op->out[1], dtype, 0) && writable(plan, op->out[1]) && g == (int32_t)x->dims[3] &&
+           g == (int32_t)y->dims[3] && 2 * pad < k &&
+           dims_are(&plan->tensors[op->out[1]], 1, (uint32_t)k, (uint32_t)x->dims[2] + 2u * (uint32_t)pad, x->dims[3]);
+}
+
 static int check_conv(const nt_plan_t *plan, const nt_plan_op_t *op)
 {
     const int32_t k = op->params[0], s = op->params[1], pad = op->params[2], g = op->params[3];
@@ -99,7 +114,7 @@ static int check_conv(const nt_plan_t *plan, const nt_plan_op_t *op)
     if (!dims_are(w, (uint32_t)k, (uint32_t)k, (uint32_t)(cin / g), (uint32_t)cout)) {
         return 0;
     }
-    return op->in[2] == NT_PLAN_NONE || dims_are(&plan->tensors[op->in[2]], 1, 1, 1, (uint32_t)cout);
+    return (op->in[2] == NT_PLAN_NONE || dims_are(&plan->tensors[op->in[2]], 1, 1, 1, (uint32_t)cout)) && window_ok(plan, op, NT_DTYPE_F32);
 }
 
 static int check_vector(const nt_plan_t *plan, uint16_t index, uint32_t c)
@@ -249,7 +264,7 @@ static int check_conv_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
                   : !dims_are(w, (uint32_t)cout, (uint32_t)k, (uint32_t)k, (uint32_t)(cin / g))) {
         return 0;
     }
-    return per_channel_ok(plan, op, (uint32_t)cout);
+    return per_channel_ok(plan, op, (uint32_t)cout) && window_ok(plan, op, NT_DTYPE_S8);
 }
 
 static int check_fc_s8(const nt_plan_t *plan, const nt_plan_op_t *op)

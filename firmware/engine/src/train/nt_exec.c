@@ -128,6 +128,63 @@ void *nt_exec_tensor(const nt_exec_t *ex, uint16_t index)
     return ex->space[t->space] + t->offset;
 }
 
+/* A depthwise conv written over its own input (a planned layout gives y the memory of x, which dies here),
+ * one output row at a time: op->out[1] is a window of k input rows, each padded to in_w + 2*pad with the
+ * input's zero (every byte `fill`: 0 for 0.0f, the zero point for int8), into which the rows an output row needs are copied before it is
+ * written; the row is then computed from the window with pad 0. Output row oh ends before the first byte of
+ * any input row not yet in the window (2*pad < k, so out_w <= in_w), so nothing is read after it is
+ * overwritten. The results equal the out-of-place kernel's: a padding tap of the input's zero adds nothing. */
+static void conv_in_place(nt_exec_t *ex, const nt_plan_op_t *op, const nt_conv2d_params_t *p, uint32_t elem_bytes, uint8_t fill)
+{
+    uint8_t *window = (uint8_t *)nt_exec_tensor(ex, op->out[1]);
+    uint8_t *xy = (uint8_t *)nt_exec_tensor(ex, op->in[0]);
+    const int32_t k = p->kernel, s = p->stride, pad = p->pad;
+    const size_t pixel = (size_t)p->in_c * elem_bytes;
+    const size_t in_row = (size_t)p->in_w * pixel;
+    const size_t win_row = (size_t)(p->in_w + 2 * pad) * pixel;
+    const size_t out_row = (size_t)p->out_w * pixel;
+    nt_conv2d_params_t row = *p;
+    row.n = 1;
+    row.in_h = k;
+    row.in_w = p->in_w + 2 * pad;
+    row.out_h = 1;
+    row.pad = 0;
+    memset(window, fill, (size_t)k * win_row);
+    for (int32_t n = 0; n < p->n; ++n) {
+        const uint8_t *xn = xy + (size_t)n * p->in_h * in_row;
+        uint8_t *yn = xy + (size_t)n * p->out_h * out_row;
+        for (int32_t oh = 0; oh < p->out_h; ++oh) {
+            /* Window row j holds input row oh*s - pad + j; rows still there from the last output row move up. */
+            const int32_t keep = oh == 0 ? 0 : (k > s ? k - s : 0);
+            if (keep > 0) {
+                memmove(window, window + (size_t)s * win_row, (size_t)keep * win_row);
+            }
+            for (int32_t j = keep; j < k; ++j) {
+                const int32_t r = oh * s - pad + j;
+                uint8_t *dst = window + (size_t)j * win_row;
+                if (r >= 0 && r < p->in_h) {
+                    memcpy(dst + (size_t)pad * pixel, xn + (size_t)r * in_row, in_row);
+                } else {
+                    memset(dst + (size_t)pad * pixel, fill, in_row);
+                }
+            }
+            uint8_t *y = yn + (size_t)oh * out_row;
+            if (op->kind == NT_OP_CONV2D_S8) {
+                const nt_s8_quant_t q = s8_quant(ex, op);
+                nt_conv2d_s8_fwd(&row, &q, (const int8_t *)window, s8(ex, op->in[1]), s32(ex, op->in[2]), (int8_t *)y);
+            } else {
+                nt_conv2d_f32_fwd(&row, (const float *)window, f32(ex, op->in[1]), f32(ex, op->in[2]), (float *)y);
+            }
+        }
+    }
+}
+
+/* The op's output takes its input's memory (see conv_in_place). */
+static int in_place(const nt_exec_t *ex, const nt_plan_op_t *op)
+{
+    return op->out[1] != NT_PLAN_NONE && nt_exec_tensor(ex, op->out[0]) == nt_exec_tensor(ex, op->in[0]);
+}
+
 static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
 {
     const nt_plan_t *plan = ex->plan;
@@ -136,7 +193,11 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_CONV2D: {
         nt_conv2d_params_t p;
         nt_plan_conv_params(plan, op, &p);
-        nt_conv2d_f32_fwd(&p, f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->in[2]), f32(ex, op->out[0]));
+        if (in_place(ex, op)) {
+            conv_in_place(ex, op, &p, sizeof(float), 0u); /* 0.0f is all zero bytes */
+        } else {
+            nt_conv2d_f32_fwd(&p, f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->in[2]), f32(ex, op->out[0]));
+        }
         break;
     }
     case NT_OP_BATCHNORM: {
@@ -176,7 +237,11 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         nt_conv2d_params_t p;
         nt_plan_conv_params(plan, op, &p);
         const nt_s8_quant_t q = s8_quant(ex, op);
-        nt_conv2d_s8_fwd(&p, &q, s8(ex, op->in[0]), s8(ex, op->in[1]), s32(ex, op->in[2]), s8(ex, op->out[0]));
+        if (in_place(ex, op)) {
+            conv_in_place(ex, op, &p, 1u, (uint8_t)(int8_t)-q.input_offset);
+        } else {
+            nt_conv2d_s8_fwd(&p, &q, s8(ex, op->in[0]), s8(ex, op->in[1]), s32(ex, op->in[2]), s8(ex, op->out[0]));
+        }
         break;
     }
     case NT_OP_FC_S8: {
@@ -306,13 +371,19 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_RELU6:
         if (dx) {
             const uint64_t t0 = now(ex);
-            nt_relu6_f32_bwd_in((int32_t)elements(x), f32(ex, op->out[0]), dy, dx);
+            if (dx == dy) {
+                nt_relu6_f32_bwd_in_place((int32_t)elements(x), f32(ex, op->out[0]), dx);
+            } else {
+                nt_relu6_f32_bwd_in((int32_t)elements(x), f32(ex, op->out[0]), dy, dx);
+            }
             account(ex, NT_PHASE_BACKWARD_DX, t0);
         }
         break;
     case NT_OP_ADD: {
         const uint64_t t0 = now(ex);
-        nt_add_f32_bwd_in((int32_t)elements(x), dy, dx, grad_of(ex, op->in[1]));
+        float *db = grad_of(ex, op->in[1]);
+        /* A gradient planned over dy (its first write, dy's last read) already holds it. */
+        nt_add_f32_bwd_in((int32_t)elements(x), dy, dx == dy ? NULL : dx, db == dy ? NULL : db);
         account(ex, NT_PHASE_BACKWARD_DX, t0);
         break;
     }
@@ -388,10 +459,12 @@ static nt_status run_backward(nt_exec_t *ex, const nt_sgd_config_t *sgd, const u
         if (op->kind == NT_OP_SOFTMAX_CE || !RG_GET(ex, op->out[0])) {
             continue;
         }
-        /* Activation gradients accumulate over their readers; this op is the first writer of those flagged. */
+        /* Activation gradients accumulate over their readers; this op is the first writer of those flagged
+         * (a gradient planned over this op's dy is written in place instead). */
+        const float *dy = f32(ex, plan->tensors[op->out[0]].grad);
         for (int k = 0; k < 2; ++k) {
             float *g = (op->flags & (1u << k)) ? grad_of(ex, op->in[k]) : NULL;
-            if (g && (plan->tensors[op->in[k]].flags & NT_TENSOR_PARAM) == 0u) {
+            if (g && g != dy && (plan->tensors[op->in[k]].flags & NT_TENSOR_PARAM) == 0u) {
                 memset(g, 0, plan->tensors[op->in[k]].bytes);
             }
         }

@@ -113,7 +113,7 @@ public static class PlanCommand
         }
         breakdown.AddRow("stack and firmware reserve", Bytes(plan.StackReserve));
         AnsiConsole.Write(breakdown);
-        AnsiConsole.MarkupLineInterpolated($"lower bound {Bytes(mem.LowerBound)} B; arena/bound {mem.Ratio:0.000}; {mem.InPlaceTensors} tensors written in place over their input");
+        AnsiConsole.MarkupLineInterpolated($"lower bound {Bytes(mem.LowerBound)} B; arena/bound {mem.Ratio:0.000}; {mem.InPlaceTensors} tensors written in place over their input ({mem.InPlaceGradients} of them gradients, {mem.InPlaceDepthwise} depthwise convs)");
         AnsiConsole.MarkupLineInterpolated($"without reuse {Bytes(mem.NoReuseBytes)} B; keeping every activation and gradient {Bytes(plan.KeepEverythingBytes)} B");
         AnsiConsole.MarkupLineInterpolated($"flash: {Bytes(plan.FlashBytes)} B of plan (+{Bytes(TrainingPlanner.FirmwareFlashReserve)} kept for code) of {Bytes(plan.Board!.Flash.Size)}");
         if (plan.Fits)
@@ -144,6 +144,8 @@ public static class PlanCommand
             ["arenaBytes"] = mem.ArenaBytes,
             ["lowerBound"] = mem.LowerBound,
             ["inPlaceTensors"] = mem.InPlaceTensors,
+            ["inPlaceGradients"] = mem.InPlaceGradients,
+            ["inPlaceDepthwise"] = mem.InPlaceDepthwise,
             ["neededBytes"] = mem.NeededBytes,
             ["ratio"] = Math.Round(mem.Ratio, 4),
             ["banks"] = new JsonArray(mem.Banks.Select(b => (JsonNode)new JsonObject { ["name"] = b.Name, ["bytes"] = b.Bytes, ["capacity"] = b.Capacity }).ToArray()),

@@ -73,6 +73,13 @@ public sealed record PlanMemory(IReadOnlyList<BankUsage> Banks, long LowerBound,
 
     public bool Fits => Unplaced.Count == 0;
 
-    /// <summary>Tensors written in place over an input of theirs (elementwise ops whose input dies there).</summary>
+    /// <summary>Tensors written in place over an input of theirs (elementwise ops whose input dies there, and input
+    /// gradients written over the output gradient).</summary>
     public int InPlaceTensors { get; init; }
+
+    /// <summary>Of <see cref="InPlaceTensors"/>, the input gradients written over their op's output gradient.</summary>
+    public int InPlaceGradients { get; init; }
+
+    /// <summary>Depthwise convs written over their own input through a window of a few input rows.</summary>
+    public int InPlaceDepthwise { get; init; }
 }

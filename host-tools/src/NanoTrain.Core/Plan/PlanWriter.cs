@@ -126,6 +126,7 @@ public static class PlanWriter
         private readonly Dictionary<string, string> _renamed = new(StringComparer.Ordinal);
         private int _maxBnChannels;
         private int _scratchIndex = -1;
+        private readonly HashSet<int> _windows = [];
         private string name = "";
 
         public PlanImage BuildInt8(Quantization.QuantizedModel model, IReadOnlyDictionary<string, float[]>? fp32Classifier)
@@ -173,6 +174,7 @@ public static class PlanWriter
                         o.Out[0] = S8(conv.Output);
                         o.Params = [conv.Kernel, conv.Stride, conv.Pad, conv.Groups,
                             PlanFormat.Pack16(conv.Quant.InputOffset, conv.Quant.OutputOffset), PlanFormat.Pack16(conv.Quant.ActMin, conv.Quant.ActMax)];
+                        AddWindow(o, conv.Name, PlanFormat.DtypeS8);
                         break;
                     }
                     case Quantization.QuantizedFc fc:
@@ -378,6 +380,24 @@ public static class PlanWriter
             op.Params[3] = conv.Groups;
             var shape = graph.ActivationOf(output);
             op.Out[0] = AddActivation(output, [n, shape.H, shape.W, shape.C], grad: true);
+            AddWindow(op, conv.Name, PlanFormat.DtypeF32);
+        }
+
+        /// <summary>
+        /// A depthwise conv's window (out[1]: k input rows padded to in_w + 2*pad), with which the executor runs it
+        /// in place when the layout gives its output the memory of its input. Only planned layouts get one.
+        /// </summary>
+        private void AddWindow(Op op, string convName, byte dtype)
+        {
+            var x = _tensors[op.In[0]];
+            var y = _tensors[op.Out[0]];
+            int k = op.Params[0], pad = op.Params[2], groups = op.Params[3];
+            if (options.Banks == null || groups < 2 || groups != x.Dims[3] || groups != y.Dims[3] || 2 * pad >= k)
+            {
+                return;
+            }
+            op.Out[1] = (ushort)AddTensor(convName + ".window", dtype, 2, [1, k, x.Dims[2] + (2 * pad), x.Dims[3]], 0);
+            _windows.Add(op.Out[1]);
         }
 
         private void EmitBatchNorm(BatchNormLayer bn)
@@ -579,7 +599,8 @@ public static class PlanWriter
             for (int i = 0; i < lossStep; i++)
             {
                 var op = _ops[i];
-                foreach (var t in op.In.Concat(op.Out).Concat(op.Saved))
+                // (out[1], a depthwise conv's window, is only live when the conv runs in place: see LayOut.)
+                foreach (var t in op.In.Append(op.Out[0]).Concat(op.Saved))
                 {
                     Touch(t, i);
                 }
@@ -635,14 +656,29 @@ public static class PlanWriter
             return life;
         }
 
-        private sealed record PlacementTry(Dictionary<int, int> Sharing, List<PlannerBuffer> Buffers, PlannerResult Result, long Needed);
+        /// <summary>Which in-place rules a placement try applies.</summary>
+        [Flags]
+        private enum InPlaceKinds
+        {
+            None = 0,
+            Elementwise = 1,
+            Depthwise = 2,
+            Gradients = 4,
+            All = 7,
+        }
+
+        private sealed record PlacementTry(Dictionary<int, int> Sharing, Dictionary<int, (int First, int Last)> Life, List<PlannerBuffer> Buffers,
+            PlannerResult Result, long Needed);
 
         /// <summary>
         /// In-place ops: the output of an elementwise forward op (ReLU6, add, int8 add) takes the memory of an
         /// input of the same size that nothing reads after that op (the kernels read element i before writing
-        /// it, so y may be x). Returns, for each tensor that shares memory, the first tensor of its group.
+        /// it, so y may be x), and so does the output of a depthwise conv with a window (see AddWindow); in the backward, the input gradient of a ReLU6 or add takes the memory of its
+        /// output gradient when that op writes the input gradient first (NT_OP_FLAG_ZERO_GRAD_IN*) and is the
+        /// output gradient's last reader (the executor then writes dx over dy instead of zeroing and adding).
+        /// Returns, for each tensor that shares memory, the first tensor of its group.
         /// </summary>
-        private Dictionary<int, int> InPlace(Dictionary<int, (int First, int Last)> life)
+        private Dictionary<int, int> InPlace(Dictionary<int, (int First, int Last)> life, InPlaceKinds kinds)
         {
             var group = new Dictionary<int, int>();
             var groupLast = new Dictionary<int, int>();
@@ -652,10 +688,13 @@ public static class PlanWriter
             for (int i = 0; i < lossStep; i++)
             {
                 var op = _ops[i];
+                // A window smaller than the output: in place saves memory at this step.
+                bool windowed = op.Out[1] != PlanFormat.None && _tensors[op.Out[1]].Bytes < _tensors[op.Out[0]].Bytes;
                 int[] candidates = op.Kind switch
                 {
-                    PlanFormat.OpRelu6 => [op.In[0]],
-                    PlanFormat.OpAdd or PlanFormat.OpAddS8 => [op.In[0], op.In[1]],
+                    PlanFormat.OpRelu6 when kinds.HasFlag(InPlaceKinds.Elementwise) => [op.In[0]],
+                    PlanFormat.OpAdd or PlanFormat.OpAddS8 when kinds.HasFlag(InPlaceKinds.Elementwise) => [op.In[0], op.In[1]],
+                    PlanFormat.OpConv2d or PlanFormat.OpConv2dS8 when windowed && kinds.HasFlag(InPlaceKinds.Depthwise) => [op.In[0]],
                     _ => [],
                 };
                 int y = op.Out[0];
@@ -665,19 +704,52 @@ public static class PlanWriter
                 }
                 foreach (int x in candidates)
                 {
-                    if (x == PlanFormat.None || x == y || !life.ContainsKey(x) || _tensors[x].Bytes != _tensors[y].Bytes || Last(x) != i ||
-                        candidates.Count(c => c == x) > 1)
+                    if (x == PlanFormat.None || x == y || !life.ContainsKey(x) || Last(x) != i || candidates.Count(c => c == x) > 1 ||
+                        (windowed ? _tensors[y].Bytes > _tensors[x].Bytes : _tensors[x].Bytes != _tensors[y].Bytes))
                     {
                         continue;
                     }
-                    int root = Root(x);
-                    group[x] = root;
-                    group[y] = root;
-                    groupLast[root] = yLife.Last;
+                    Share(x, y, yLife.Last);
+                    break;
+                }
+            }
+            for (int i = lossStep - 1; kinds.HasFlag(InPlaceKinds.Gradients) && i >= 0; i--)
+            {
+                var op = _ops[i];
+                int step = (2 * lossStep) - i;
+                int[] inputs = op.Kind switch
+                {
+                    PlanFormat.OpRelu6 => [0],
+                    PlanFormat.OpAdd => op.In[0] == op.In[1] ? [] : [0, 1],
+                    _ => [],
+                };
+                int dy = _tensors[op.Out[0]].Grad;
+                if (inputs.Length == 0 || dy == PlanFormat.None || !life.ContainsKey(dy))
+                {
+                    continue;
+                }
+                foreach (int k in inputs)
+                {
+                    int dx = op.In[k] == PlanFormat.None ? PlanFormat.None : _tensors[op.In[k]].Grad;
+                    if (dx == PlanFormat.None || (op.Flags & (1 << k)) == 0 || !life.TryGetValue(dx, out var dxLife) || dxLife.First != step ||
+                        Last(dy) != step || _tensors[dx].Bytes != _tensors[dy].Bytes)
+                    {
+                        continue;
+                    }
+                    Share(dy, dx, dxLife.Last);
                     break;
                 }
             }
             return group;
+
+            // `to` joins the group of `from`, which then lives until `last`.
+            void Share(int from, int to, int last)
+            {
+                int root = Root(from);
+                group[from] = root;
+                group[to] = root;
+                groupLast[root] = last;
+            }
         }
 
         /// <summary>Assigns every arena tensor a bank (space 1..) and an offset with reuse; records the memory report.</summary>
@@ -693,28 +765,38 @@ public static class PlanWriter
             var names = _index.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Select(kv => kv.Key).OrderBy(k => k.Length).First());
             string NameOf(int index) => names.TryGetValue(index, out var n) ? n : $"#{index}";
             var life = Lifetimes(paramGradients);
-            // Placed with in-place ops and without; first-fit is a heuristic, so the smaller layout is kept
-            // (on a tie, or when neither fits, the one with in-place ops).
+            // Placed with and without each kind of in-place op; first-fit is a heuristic, so the smallest layout is
+            // kept (on a tie, or when none fits, the one with the most in-place ops).
             PlacementTry Try(Dictionary<int, int> sharing)
             {
+                // A depthwise conv written in place needs its window while it runs.
+                var tryLife = new Dictionary<int, (int First, int Last)>(life);
+                for (int i = 0; i < _ops.Count; i++)
+                {
+                    var op = _ops[i];
+                    if (op.Out[1] != PlanFormat.None && sharing.TryGetValue(op.Out[0], out int root) && root == sharing.GetValueOrDefault(op.In[0], op.In[0]))
+                    {
+                        tryLife[op.Out[1]] = (i, i);
+                    }
+                }
                 // One buffer per group of tensors sharing memory, named by its first member.
-                var buffers = life.GroupBy(kv => sharing.GetValueOrDefault(kv.Key, kv.Key))
+                var buffers = tryLife.GroupBy(kv => sharing.GetValueOrDefault(kv.Key, kv.Key))
                     .Select(g => new PlannerBuffer(g.Key, g.Max(kv => (long)_tensors[kv.Key].Bytes), g.Min(kv => kv.Value.First), g.Max(kv => kv.Value.Last)))
                     .ToList();
                 var placed = MemoryPlanner.Place(buffers, banks, Align);
                 // What the plan needs when the banks are too small: the same placement in one unbounded bank.
                 long need = placed.Fits ? placed.TotalBytes : MemoryPlanner.Place(buffers, [new PlannerBank("unbounded", long.MaxValue / 4)], Align).TotalBytes;
-                return new PlacementTry(sharing, buffers, placed, need);
+                return new PlacementTry(sharing, tryLife, buffers, placed, need);
             }
-            var inPlace = Try(InPlace(life));
-            var separate = Try([]);
-            var chosen = separate.Result.Fits && (!inPlace.Result.Fits || separate.Needed < inPlace.Needed) ? separate : inPlace;
+            var tries = Enumerable.Range(0, (int)InPlaceKinds.All + 1).Reverse().Select(k => Try(InPlace(life, (InPlaceKinds)k))).ToList();
+            var chosen = tries.FirstOrDefault(t => t.Result.Fits && tries.All(o => !o.Result.Fits || o.Needed >= t.Needed)) ?? tries[0];
             var sharesWith = chosen.Sharing;
+            life = chosen.Life;
             var buffers = chosen.Buffers;
             var result = chosen.Result;
             long needed = chosen.Needed;
             var bufferLife = buffers.ToDictionary(b => b.Id, b => (b.First, b.Last));
-            long bound = Math.Min(MemoryPlanner.LowerBound(inPlace.Buffers, Align), MemoryPlanner.LowerBound(separate.Buffers, Align));
+            long bound = tries.Min(t => MemoryPlanner.LowerBound(t.Buffers, Align));
             _spaceUsed = new long[banks.Count + 1];
             for (int b = 0; b < banks.Count; b++)
             {
@@ -770,6 +852,8 @@ public static class PlanWriter
                     result.Placements.TryGetValue(b.Id, out var q) ? q.Offset : -1, AlignUp(b.Bytes), b.First, b.Last)).ToList())
             {
                 InPlaceTensors = sharesWith.Count(kv => kv.Key != kv.Value),
+                InPlaceGradients = sharesWith.Count(kv => kv.Key != kv.Value && gradients.Contains(kv.Key)),
+                InPlaceDepthwise = _ops.Count(o => o.Out[1] != PlanFormat.None && life.ContainsKey(o.Out[1])),
             };
         }
 
@@ -786,7 +870,7 @@ public static class PlanWriter
             {
                 return "optimizer state";
             }
-            if (index == _scratchIndex)
+            if (index == _scratchIndex || _windows.Contains(index))
             {
                 return "scratch";
             }
