@@ -678,7 +678,7 @@ public static class PlanWriter
         /// output gradient's last reader (the executor then writes dx over dy instead of zeroing and adding).
         /// Returns, for each tensor that shares memory, the first tensor of its group.
         /// </summary>
-        private Dictionary<int, int> InPlace(Dictionary<int, (int First, int Last)> life, InPlaceKinds kinds)
+        private Dictionary<int, int> InPlace(Dictionary<int, (int First, int Last)> life, InPlaceKinds kinds, IReadOnlySet<int>? keepConvs = null)
         {
             var group = new Dictionary<int, int>();
             var groupLast = new Dictionary<int, int>();
@@ -694,7 +694,7 @@ public static class PlanWriter
                 {
                     PlanFormat.OpRelu6 when kinds.HasFlag(InPlaceKinds.Elementwise) => [op.In[0]],
                     PlanFormat.OpAdd or PlanFormat.OpAddS8 when kinds.HasFlag(InPlaceKinds.Elementwise) => [op.In[0], op.In[1]],
-                    PlanFormat.OpConv2d or PlanFormat.OpConv2dS8 when windowed && kinds.HasFlag(InPlaceKinds.Depthwise) => [op.In[0]],
+                    PlanFormat.OpConv2d or PlanFormat.OpConv2dS8 when windowed && kinds.HasFlag(InPlaceKinds.Depthwise) && keepConvs?.Contains(i) != false => [op.In[0]],
                     _ => [],
                 };
                 int y = op.Out[0];
@@ -790,6 +790,23 @@ public static class PlanWriter
             }
             var tries = Enumerable.Range(0, (int)InPlaceKinds.All + 1).Reverse().Select(k => Try(InPlace(life, (InPlaceKinds)k))).ToList();
             var chosen = tries.FirstOrDefault(t => t.Result.Fits && tries.All(o => !o.Result.Fits || o.Needed >= t.Needed)) ?? tries[0];
+            // A depthwise conv in place costs instructions (the window's copies, a kernel call per row): each one
+            // whose removal needs no more memory goes back to running out of place.
+            var kindsChosen = (InPlaceKinds)((int)InPlaceKinds.All - tries.IndexOf(chosen));
+            var windowed = Enumerable.Range(0, _ops.Count).Where(i => _ops[i].Out[1] != PlanFormat.None && chosen.Life.ContainsKey(_ops[i].Out[1])).ToHashSet();
+            foreach (int op in windowed.ToList())
+            {
+                windowed.Remove(op);
+                var fewer = Try(InPlace(life, kindsChosen, windowed));
+                if (fewer.Result.Fits == chosen.Result.Fits && fewer.Needed <= chosen.Needed)
+                {
+                    chosen = fewer;
+                }
+                else
+                {
+                    windowed.Add(op);
+                }
+            }
             var sharesWith = chosen.Sharing;
             life = chosen.Life;
             var buffers = chosen.Buffers;
