@@ -153,6 +153,43 @@ void nt_argmax_f32(int32_t n, int32_t classes, const float *logits, uint8_t *pre
  */
 void nt_sgd_f32_update(int32_t count, float lr, float momentum, float weight_decay, float *w, float *dw, float *v);
 
+/* ---- gradient condensing (TinyMP) ----------------------------------------------------------------------
+ * A condensed gradient keeps, per sample and channel, the spatial mean of a gradient map: gbar [n,c] for a
+ * map [n,h,w,c]. The backward then runs on these vectors: a conv's weight gradient comes from gbar and the
+ * shifted-window sums of its input taken during the forward (so the input is never stored), a ReLU6's
+ * from its count of active positions. Where the gradient map is spatially constant every result below is
+ * the exact one (up to the order of the float sums): dW and db equal the exact kernels' and dxbar is the
+ * spatial mean of the exact dx. */
+
+/**
+ * Shifted-window sums of a conv's input, for the condensed weight gradient:
+ * sums[n,kh,kw,c] = sum over output positions (oh,ow) ascending, of the taps inside the input, of
+ * x[n, oh*stride-pad+kh, ow*stride-pad+kw, c]. sums: [n, k, k, in_c] (written). Scratch: none.
+ */
+void nt_conv2d_f32_gc_sums(const nt_conv2d_params_t *p, const float *x, float *sums);
+
+/**
+ * Condensed conv weight and bias gradients: dw[kh,kw,ci_g,co] += sum_n gbar[n,co] * sums[n,kh,kw,g*ci_per_g+ci_g];
+ * db[co] += sum_n gbar[n,co] * out_h*out_w (the exact bias gradient of a constant map). Either may be NULL.
+ */
+void nt_conv2d_f32_gc_bwd_w(const nt_conv2d_params_t *p, const float *sums, const float *gbar, float *dw, float *db);
+
+/**
+ * Condensed conv input gradient: dxbar[n,c] += (1/(in_h*in_w)) * sum_{kh,kw} taps(kh,kw) *
+ * sum_{co in c's group} w[kh,kw,ci_g,co] * gbar[n,co], where taps(kh,kw) counts the output positions whose
+ * tap lands inside the input: the spatial mean of dx when dy is constant. Order: kh, kw, co ascending.
+ */
+void nt_conv2d_f32_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, const float *w, float *dxbar);
+
+/** ReLU6 active counts for a condensed backward: active[n,c] = #positions with 0 < y < 6 (written, as floats). */
+void nt_relu6_f32_gc_count(int32_t n, int32_t positions, int32_t c, const float *y, float *active);
+
+/** Condensed ReLU6 input gradient: dxbar[n,c] += gbar[n,c] * (active[n,c] / positions). */
+void nt_relu6_f32_gc_bwd_in(int32_t n, int32_t positions, int32_t c, const float *active, const float *gbar, float *dxbar);
+
+/** Condensed global-average-pool input gradient: dxbar[n,c] += dy[n,c] / (h*w) (its input gradient is constant). */
+void nt_gap_f32_gc_bwd_in(int32_t n, int32_t h, int32_t w, int32_t c, const float *dy, float *dxbar);
+
 /* ---- int8 inference kernels (the frozen part of a network) ------------------------------------------
  * Activations are int8 with a per-tensor zero point; weights are symmetric int8 with a per-output-channel
  * scale; biases are int32 at scale s_in*s_w. Accumulators are exact int32, so the order of the sums does
