@@ -311,6 +311,65 @@ static int check_requantize(const nt_plan_t *plan, const nt_plan_op_t *op, uint8
     return scale > 0.0f && scale < 1e30f && op->params[1] >= -128 && op->params[1] <= 127;
 }
 
+/* The gradient of activation `index` is condensed: [n,1,1,c] for a larger tensor. */
+static int condensed(const nt_plan_t *plan, uint16_t index)
+{
+    const nt_plan_tensor_t *t = &plan->tensors[index];
+    return t->grad != NT_PLAN_NONE && !same_dims(&plan->tensors[t->grad], t);
+}
+
+/* The gradient of activation `index` is a vector [n,1,1,c] (condensed, or the activation is one). */
+static int vector_grad(const nt_plan_t *plan, uint16_t index)
+{
+    const nt_plan_tensor_t *t = &plan->tensors[index];
+    return t->grad != NT_PLAN_NONE && plan->tensors[t->grad].dims[1] == 1u && plan->tensors[t->grad].dims[2] == 1u;
+}
+
+/* Optional saved tensor of a condensing op: NONE, or writable f32 with these dims. */
+static int saved_ok(const nt_plan_t *plan, uint16_t index, uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3)
+{
+    return index == NT_PLAN_NONE ||
+           (operand_ok(plan, index, NT_DTYPE_F32, 0) && writable(plan, index) && dims_are(&plan->tensors[index], d0, d1, d2, d3));
+}
+
+/* Gradient condensing (nt/kernels.h): a conv's saved[0] holds its input's shifted-window sums and needs a
+ * vector output gradient; a ReLU6's saved[0] holds its active counts; condensed gradients flow only into
+ * ops that have condensed kernels (conv, ReLU6, add, GAP), and an exact input gradient needs an exact
+ * output gradient. */
+static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    const uint16_t x = op->in[0], y = op->out[0];
+    const nt_plan_tensor_t *xt = &plan->tensors[x];
+    switch (op->kind) {
+    case NT_OP_CONV2D:
+        if (!saved_ok(plan, op->saved[0], plan->batch, (uint32_t)op->params[0], (uint32_t)op->params[0], xt->dims[3]) ||
+            op->saved[1] != NT_PLAN_NONE || (op->saved[0] != NT_PLAN_NONE && !vector_grad(plan, y))) {
+            return 0;
+        }
+        return condensed(plan, x) ? vector_grad(plan, y) : !(xt->grad != NT_PLAN_NONE && condensed(plan, y));
+    case NT_OP_RELU6:
+        if (!saved_ok(plan, op->saved[0], plan->batch, 1, 1, xt->dims[3]) || op->saved[1] != NT_PLAN_NONE) {
+            return 0;
+        }
+        if (condensed(plan, y) && (op->saved[0] == NT_PLAN_NONE || (xt->grad != NT_PLAN_NONE && !condensed(plan, x)))) {
+            return 0;
+        }
+        return !condensed(plan, x) || condensed(plan, y);
+    case NT_OP_ADD:
+        for (int i = 0; i < 2; ++i) {
+            if (plan->tensors[op->in[i]].grad != NT_PLAN_NONE && condensed(plan, op->in[i]) != condensed(plan, y)) {
+                return 0;
+            }
+        }
+        return 1;
+    case NT_OP_GAP:
+        return 1;
+    default:
+        /* No condensed kernels: neither side condensed (int8 ops have no gradients). */
+        return !((x != NT_PLAN_NONE && x < plan->n_tensors && condensed(plan, x)) || (y < plan->n_tensors && condensed(plan, y)));
+    }
+}
+
 static nt_status check_op(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_t index)
 {
     int ok;
@@ -333,7 +392,7 @@ static nt_status check_op(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_
     case NT_OP_DEQUANTIZE: ok = check_requantize(plan, op, NT_DTYPE_S8, NT_DTYPE_F32); break;
     default: return NT_ERR_UNKNOWN_OP;
     }
-    return ok ? NT_OK : NT_ERR_RANGE;
+    return ok && condensing_ok(plan, op) ? NT_OK : NT_ERR_RANGE;
 }
 
 static nt_status check_tensor(const nt_plan_t *plan, const nt_plan_tensor_t *t)
@@ -367,7 +426,9 @@ static nt_status check_tensor(const nt_plan_t *plan, const nt_plan_tensor_t *t)
             return NT_ERR_RANGE;
         }
         const nt_plan_tensor_t *l = &plan->tensors[links[i]];
-        if (l->dtype != NT_DTYPE_F32 || l->space == 0u || !same_dims(l, t)) {
+        /* An activation's gradient may be condensed: its per-channel spatial mean, [n,1,1,c]. */
+        const int condensed = i == 0 && (t->flags & NT_TENSOR_PARAM) == 0u && dims_are(l, t->dims[0], 1, 1, t->dims[3]);
+        if (l->dtype != NT_DTYPE_F32 || l->space == 0u || !(same_dims(l, t) || condensed)) {
             return NT_ERR_RANGE;
         }
     }

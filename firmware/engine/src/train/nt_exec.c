@@ -193,6 +193,9 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_CONV2D: {
         nt_conv2d_params_t p;
         nt_plan_conv_params(plan, op, &p);
+        if (op->saved[0] != NT_PLAN_NONE) {
+            nt_conv2d_f32_gc_sums(&p, f32(ex, op->in[0]), f32(ex, op->saved[0])); /* before y may overwrite x */
+        }
         if (in_place(ex, op)) {
             conv_in_place(ex, op, &p, sizeof(float), 0u); /* 0.0f is all zero bytes */
         } else {
@@ -216,6 +219,9 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     }
     case NT_OP_RELU6:
         nt_relu6_f32_fwd((int32_t)elements(x), f32(ex, op->in[0]), f32(ex, op->out[0]));
+        if (op->saved[0] != NT_PLAN_NONE) {
+            nt_relu6_f32_gc_count(x->dims[0], x->dims[1] * x->dims[2], x->dims[3], f32(ex, op->out[0]), f32(ex, op->saved[0]));
+        }
         break;
     case NT_OP_ADD:
         nt_add_f32_fwd((int32_t)elements(x), f32(ex, op->in[0]), f32(ex, op->in[1]), f32(ex, op->out[0]));
@@ -332,6 +338,13 @@ static nt_status mark_requires_grad(nt_exec_t *ex, const uint8_t *trainable)
     return NT_OK;
 }
 
+/* The gradient of activation `index` is condensed to its per-channel spatial mean (see nt/kernels.h). */
+static int condensed(const nt_plan_t *plan, uint16_t index)
+{
+    const nt_plan_tensor_t *t = &plan->tensors[index];
+    return t->grad != NT_PLAN_NONE && plan->tensors[t->grad].bytes != t->bytes;
+}
+
 static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
 {
     const nt_plan_t *plan = ex->plan;
@@ -346,12 +359,23 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         float *db = grad_of(ex, op->in[2]);
         if (dw || db) {
             const uint64_t t0 = now(ex);
-            nt_conv2d_f32_bwd_w(&p, f32(ex, op->in[0]), dy, dw, db);
+            if (op->saved[0] != NT_PLAN_NONE || condensed(plan, op->out[0])) {
+                if (dw && op->saved[0] == NT_PLAN_NONE) {
+                    return NT_ERR_STATE; /* a condensed gradient and no input sums to pair it with */
+                }
+                nt_conv2d_f32_gc_bwd_w(&p, f32(ex, op->saved[0]), dy, dw, db);
+            } else {
+                nt_conv2d_f32_bwd_w(&p, f32(ex, op->in[0]), dy, dw, db);
+            }
             account(ex, NT_PHASE_BACKWARD_DW, t0);
         }
         if (dx) {
             const uint64_t t0 = now(ex);
-            nt_conv2d_f32_bwd_in(&p, dy, f32(ex, op->in[1]), dx);
+            if (condensed(plan, op->in[0])) {
+                nt_conv2d_f32_gc_bwd_in(&p, dy, f32(ex, op->in[1]), dx);
+            } else {
+                nt_conv2d_f32_bwd_in(&p, dy, f32(ex, op->in[1]), dx);
+            }
             account(ex, NT_PHASE_BACKWARD_DX, t0);
         }
         break;
@@ -371,7 +395,9 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_RELU6:
         if (dx) {
             const uint64_t t0 = now(ex);
-            if (dx == dy) {
+            if (condensed(plan, op->out[0])) {
+                nt_relu6_f32_gc_bwd_in(x->dims[0], x->dims[1] * x->dims[2], x->dims[3], f32(ex, op->saved[0]), dy, dx);
+            } else if (dx == dy) {
                 nt_relu6_f32_bwd_in_place((int32_t)elements(x), f32(ex, op->out[0]), dx);
             } else {
                 nt_relu6_f32_bwd_in((int32_t)elements(x), f32(ex, op->out[0]), dy, dx);
@@ -383,14 +409,19 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         const uint64_t t0 = now(ex);
         float *db = grad_of(ex, op->in[1]);
         /* A gradient planned over dy (its first write, dy's last read) already holds it. */
-        nt_add_f32_bwd_in((int32_t)elements(x), dy, dx == dy ? NULL : dx, db == dy ? NULL : db);
+        /* (Over the gradient's elements: a condensed gradient is the vector of channel means.) */
+        nt_add_f32_bwd_in((int32_t)elements(&plan->tensors[plan->tensors[op->out[0]].grad]), dy, dx == dy ? NULL : dx, db == dy ? NULL : db);
         account(ex, NT_PHASE_BACKWARD_DX, t0);
         break;
     }
     case NT_OP_GAP:
         if (dx) {
             const uint64_t t0 = now(ex);
-            nt_gap_f32_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);
+            if (condensed(plan, op->in[0])) {
+                nt_gap_f32_gc_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);
+            } else {
+                nt_gap_f32_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);
+            }
             account(ex, NT_PHASE_BACKWARD_DX, t0);
         }
         break;
@@ -465,7 +496,7 @@ static nt_status run_backward(nt_exec_t *ex, const nt_sgd_config_t *sgd, const u
         for (int k = 0; k < 2; ++k) {
             float *g = (op->flags & (1u << k)) ? grad_of(ex, op->in[k]) : NULL;
             if (g && g != dy && (plan->tensors[op->in[k]].flags & NT_TENSOR_PARAM) == 0u) {
-                memset(g, 0, plan->tensors[op->in[k]].bytes);
+                memset(g, 0, plan->tensors[plan->tensors[op->in[k]].grad].bytes);
             }
         }
         if (sgd) {

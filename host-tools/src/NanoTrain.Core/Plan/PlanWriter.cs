@@ -29,6 +29,13 @@ public sealed record PlanOptions
     /// which keeps every gradient readable after nt_exec_backward (host training, gradient checks).
     /// </summary>
     public IReadOnlyList<PlannerBank>? Banks { get; init; }
+
+    /// <summary>
+    /// Gradient condensing (TinyMP, DESIGN.md §6.2): activation gradients are kept as per-channel spatial means
+    /// [n,1,1,c]; a conv whose weights train keeps its input's shifted-window sums instead of the input, a ReLU6 its
+    /// per-channel active counts instead of its output. Needs <see cref="FoldBatchNorm"/> (no batch-norm backward).
+    /// </summary>
+    public bool Condense { get; init; }
 }
 
 /// <summary>
@@ -48,6 +55,10 @@ public static class PlanWriter
         if (options.Batch < 1 || options.Batch > ushort.MaxValue)
         {
             throw new NanoTrainException(ErrorKind.Usage, $"batch {options.Batch} is out of range 1..65535");
+        }
+        if (options.Condense && !options.FoldBatchNorm && graph.Layers.OfType<BatchNormLayer>().Any())
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"{graph.Name}: gradient condensing needs batch norm folded (there is no condensed batch-norm backward)");
         }
         if (Encoding.ASCII.GetByteCount(options.Board) > PlanFormat.BoardBytes)
         {
@@ -380,6 +391,11 @@ public static class PlanWriter
             op.Params[3] = conv.Groups;
             var shape = graph.ActivationOf(output);
             op.Out[0] = AddActivation(output, [n, shape.H, shape.W, shape.C], grad: true);
+            if (options.Condense && _tensors[op.In[1]].Grad != PlanFormat.None)
+            {
+                // The weight trains: its condensed gradient pairs the output's mean gradient with these sums.
+                op.Saved[0] = (ushort)AddTensor(conv.Name + ".sums", PlanFormat.DtypeF32, 2, [n, conv.Kernel, conv.Kernel, _tensors[op.In[0]].Dims[3]], 0);
+            }
             AddWindow(op, conv.Name, PlanFormat.DtypeF32);
         }
 
@@ -422,6 +438,11 @@ public static class PlanWriter
             var op = NewOp(kind);
             op.In[0] = Act(input);
             op.Out[0] = AddActivation(output, DimsOf(input), grad: true);
+            if (options.Condense && kind == PlanFormat.OpRelu6)
+            {
+                var dims = DimsOf(input);
+                op.Saved[0] = (ushort)AddTensor(output + ".active", PlanFormat.DtypeF32, 2, [dims[0], 1, 1, dims[3]], 0);
+            }
         }
 
         private Op NewOp(byte kind)
@@ -479,7 +500,8 @@ public static class PlanWriter
             int t = AddTensor(name, PlanFormat.DtypeF32, 2, dims, 0);
             if (grad)
             {
-                _tensors[t].Grad = (ushort)AddTensor("grad:" + name, PlanFormat.DtypeF32, 2, dims, 0);
+                int[] gradDims = options.Condense ? [dims[0], 1, 1, dims[3]] : dims;
+                _tensors[t].Grad = (ushort)AddTensor("grad:" + name, PlanFormat.DtypeF32, 2, gradDims, 0);
             }
             return (ushort)t;
         }
@@ -627,7 +649,7 @@ public static class PlanWriter
                     case PlanFormat.OpFc:
                         if (rg.Contains(op.In[1]))
                         {
-                            Touch(op.In[0], step); // dW needs the input
+                            Touch(op.Saved[0] != PlanFormat.None ? op.Saved[0] : op.In[0], step); // dW needs the input (or its sums)
                         }
                         if (rg.Contains(op.In[0]))
                         {
@@ -635,7 +657,7 @@ public static class PlanWriter
                         }
                         break;
                     case PlanFormat.OpRelu6:
-                        Touch(op.Out[0], step);
+                        Touch(op.Saved[0] != PlanFormat.None ? op.Saved[0] : op.Out[0], step); // the mask (or the counts)
                         break;
                     case PlanFormat.OpBatchNorm:
                         Touch(op.In[0], step);
@@ -719,7 +741,7 @@ public static class PlanWriter
                 int step = (2 * lossStep) - i;
                 int[] inputs = op.Kind switch
                 {
-                    PlanFormat.OpRelu6 => [0],
+                    PlanFormat.OpRelu6 when op.Saved[0] == PlanFormat.None => [0], // (no in-place condensed kernel)
                     PlanFormat.OpAdd => op.In[0] == op.In[1] ? [] : [0, 1],
                     _ => [],
                 };
