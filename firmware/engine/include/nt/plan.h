@@ -158,6 +158,10 @@ uint32_t nt_dtype_size(uint8_t dtype);
 /** Fills conv parameters from a validated conv op. */
 void nt_plan_conv_params(const nt_plan_t *plan, const nt_plan_op_t *op, nt_conv2d_params_t *p);
 
+/** The gradient of activation `index` of a loaded plan is condensed: its per-channel spatial mean [n,1,1,c]
+ * for a larger tensor (gradient condensing, nt/kernels.h). */
+int nt_plan_condensed(const nt_plan_t *plan, uint16_t index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -311,8 +311,7 @@ static int check_requantize(const nt_plan_t *plan, const nt_plan_op_t *op, uint8
     return scale > 0.0f && scale < 1e30f && op->params[1] >= -128 && op->params[1] <= 127;
 }
 
-/* The gradient of activation `index` is condensed: [n,1,1,c] for a larger tensor. */
-static int condensed(const nt_plan_t *plan, uint16_t index)
+int nt_plan_condensed(const nt_plan_t *plan, uint16_t index)
 {
     const nt_plan_tensor_t *t = &plan->tensors[index];
     return t->grad != NT_PLAN_NONE && !same_dims(&plan->tensors[t->grad], t);
@@ -346,18 +345,18 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
             op->saved[1] != NT_PLAN_NONE || (op->saved[0] != NT_PLAN_NONE && !vector_grad(plan, y))) {
             return 0;
         }
-        return condensed(plan, x) ? vector_grad(plan, y) : !(xt->grad != NT_PLAN_NONE && condensed(plan, y));
+        return nt_plan_condensed(plan, x) ? vector_grad(plan, y) : !(xt->grad != NT_PLAN_NONE && nt_plan_condensed(plan, y));
     case NT_OP_RELU6:
         if (!saved_ok(plan, op->saved[0], plan->batch, 1, 1, xt->dims[3]) || op->saved[1] != NT_PLAN_NONE) {
             return 0;
         }
-        if (condensed(plan, y) && (op->saved[0] == NT_PLAN_NONE || (xt->grad != NT_PLAN_NONE && !condensed(plan, x)))) {
+        if (nt_plan_condensed(plan, y) && (op->saved[0] == NT_PLAN_NONE || (xt->grad != NT_PLAN_NONE && !nt_plan_condensed(plan, x)))) {
             return 0;
         }
-        return !condensed(plan, x) || condensed(plan, y);
+        return !nt_plan_condensed(plan, x) || nt_plan_condensed(plan, y);
     case NT_OP_ADD:
         for (int i = 0; i < 2; ++i) {
-            if (plan->tensors[op->in[i]].grad != NT_PLAN_NONE && condensed(plan, op->in[i]) != condensed(plan, y)) {
+            if (plan->tensors[op->in[i]].grad != NT_PLAN_NONE && nt_plan_condensed(plan, op->in[i]) != nt_plan_condensed(plan, y)) {
                 return 0;
             }
         }
@@ -366,7 +365,7 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
         return 1;
     default:
         /* No condensed kernels: neither side condensed (int8 ops have no gradients). */
-        return !((x != NT_PLAN_NONE && x < plan->n_tensors && condensed(plan, x)) || (y < plan->n_tensors && condensed(plan, y)));
+        return !((x != NT_PLAN_NONE && x < plan->n_tensors && nt_plan_condensed(plan, x)) || (y < plan->n_tensors && nt_plan_condensed(plan, y)));
     }
 }
 

@@ -130,8 +130,8 @@ void *nt_exec_tensor(const nt_exec_t *ex, uint16_t index)
 
 /* A depthwise conv written over its own input (a planned layout gives y the memory of x, which dies here),
  * one output row at a time: op->out[1] is a window of k input rows, each padded to in_w + 2*pad with the
- * input's zero (every byte `fill`: 0 for 0.0f, the zero point for int8), into which the rows an output row needs are copied before it is
- * written; the row is then computed from the window with pad 0. Output row oh ends before the first byte of
+ * input's zero (every byte `fill`: 0 for 0.0f, the zero point for int8), into which the rows an output
+ * row needs are copied before it is written; the row is then computed from the window with pad 0. Output row oh ends before the first byte of
  * any input row not yet in the window (2*pad < k, so out_w <= in_w), so nothing is read after it is
  * overwritten. The results equal the out-of-place kernel's: a padding tap of the input's zero adds nothing. */
 static void conv_in_place(nt_exec_t *ex, const nt_plan_op_t *op, const nt_conv2d_params_t *p, uint32_t elem_bytes, uint8_t fill)
@@ -149,6 +149,7 @@ static void conv_in_place(nt_exec_t *ex, const nt_plan_op_t *op, const nt_conv2d
     row.in_w = p->in_w + 2 * pad;
     row.out_h = 1;
     row.pad = 0;
+    const nt_s8_quant_t q = op->kind == NT_OP_CONV2D_S8 ? s8_quant(ex, op) : (nt_s8_quant_t){ 0 };
     memset(window, fill, (size_t)k * win_row);
     for (int32_t n = 0; n < p->n; ++n) {
         const uint8_t *xn = xy + (size_t)n * p->in_h * in_row;
@@ -170,7 +171,6 @@ static void conv_in_place(nt_exec_t *ex, const nt_plan_op_t *op, const nt_conv2d
             }
             uint8_t *y = yn + (size_t)oh * out_row;
             if (op->kind == NT_OP_CONV2D_S8) {
-                const nt_s8_quant_t q = s8_quant(ex, op);
                 nt_conv2d_s8_fwd(&row, &q, (const int8_t *)window, s8(ex, op->in[1]), s32(ex, op->in[2]), (int8_t *)y);
             } else {
                 nt_conv2d_f32_fwd(&row, (const float *)window, f32(ex, op->in[1]), f32(ex, op->in[2]), (float *)y);
@@ -338,13 +338,6 @@ static nt_status mark_requires_grad(nt_exec_t *ex, const uint8_t *trainable)
     return NT_OK;
 }
 
-/* The gradient of activation `index` is condensed to its per-channel spatial mean (see nt/kernels.h). */
-static int condensed(const nt_plan_t *plan, uint16_t index)
-{
-    const nt_plan_tensor_t *t = &plan->tensors[index];
-    return t->grad != NT_PLAN_NONE && plan->tensors[t->grad].bytes != t->bytes;
-}
-
 static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
 {
     const nt_plan_t *plan = ex->plan;
@@ -359,7 +352,7 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         float *db = grad_of(ex, op->in[2]);
         if (dw || db) {
             const uint64_t t0 = now(ex);
-            if (op->saved[0] != NT_PLAN_NONE || condensed(plan, op->out[0])) {
+            if (op->saved[0] != NT_PLAN_NONE || nt_plan_condensed(plan, op->out[0])) {
                 if (dw && op->saved[0] == NT_PLAN_NONE) {
                     return NT_ERR_STATE; /* a condensed gradient and no input sums to pair it with */
                 }
@@ -371,7 +364,7 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         }
         if (dx) {
             const uint64_t t0 = now(ex);
-            if (condensed(plan, op->in[0])) {
+            if (nt_plan_condensed(plan, op->in[0])) {
                 nt_conv2d_f32_gc_bwd_in(&p, dy, f32(ex, op->in[1]), dx);
             } else {
                 nt_conv2d_f32_bwd_in(&p, dy, f32(ex, op->in[1]), dx);
@@ -395,7 +388,7 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_RELU6:
         if (dx) {
             const uint64_t t0 = now(ex);
-            if (condensed(plan, op->out[0])) {
+            if (nt_plan_condensed(plan, op->out[0])) {
                 nt_relu6_f32_gc_bwd_in(x->dims[0], x->dims[1] * x->dims[2], x->dims[3], f32(ex, op->saved[0]), dy, dx);
             } else if (dx == dy) {
                 nt_relu6_f32_bwd_in_place((int32_t)elements(x), f32(ex, op->out[0]), dx);
@@ -408,16 +401,17 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_ADD: {
         const uint64_t t0 = now(ex);
         float *db = grad_of(ex, op->in[1]);
-        /* A gradient planned over dy (its first write, dy's last read) already holds it. */
-        /* (Over the gradient's elements: a condensed gradient is the vector of channel means.) */
-        nt_add_f32_bwd_in((int32_t)elements(&plan->tensors[plan->tensors[op->out[0]].grad]), dy, dx == dy ? NULL : dx, db == dy ? NULL : db);
+        /* Over the gradient's own elements (a condensed gradient is the vector of channel means); a gradient
+         * planned over dy (its first write, dy's last read) already holds it. */
+        const nt_plan_tensor_t *dy_t = &plan->tensors[plan->tensors[op->out[0]].grad];
+        nt_add_f32_bwd_in((int32_t)elements(dy_t), dy, dx == dy ? NULL : dx, db == dy ? NULL : db);
         account(ex, NT_PHASE_BACKWARD_DX, t0);
         break;
     }
     case NT_OP_GAP:
         if (dx) {
             const uint64_t t0 = now(ex);
-            if (condensed(plan, op->in[0])) {
+            if (nt_plan_condensed(plan, op->in[0])) {
                 nt_gap_f32_gc_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);
             } else {
                 nt_gap_f32_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);

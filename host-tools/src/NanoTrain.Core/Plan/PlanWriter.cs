@@ -689,8 +689,8 @@ public static class PlanWriter
             All = 7,
         }
 
-        private sealed record PlacementTry(Dictionary<int, int> Sharing, Dictionary<int, (int First, int Last)> Life, List<PlannerBuffer> Buffers,
-            PlannerResult Result, long Needed);
+        private sealed record PlacementTry(InPlaceKinds Kinds, Dictionary<int, int> Sharing, Dictionary<int, (int First, int Last)> Life,
+            List<PlannerBuffer> Buffers, PlannerResult Result, long Needed);
 
         /// <summary>
         /// In-place ops: the output of an elementwise forward op (ReLU6, add, int8 add) takes the memory of an
@@ -789,8 +789,9 @@ public static class PlanWriter
             var life = Lifetimes(paramGradients);
             // Placed with and without each kind of in-place op; first-fit is a heuristic, so the smallest layout is
             // kept (on a tie, or when none fits, the one with the most in-place ops).
-            PlacementTry Try(Dictionary<int, int> sharing)
+            PlacementTry Try(InPlaceKinds kinds, IReadOnlySet<int>? keepConvs = null)
             {
+                var sharing = InPlace(life, kinds, keepConvs);
                 // A depthwise conv written in place needs its window while it runs.
                 var tryLife = new Dictionary<int, (int First, int Last)>(life);
                 for (int i = 0; i < _ops.Count; i++)
@@ -808,18 +809,17 @@ public static class PlanWriter
                 var placed = MemoryPlanner.Place(buffers, banks, Align);
                 // What the plan needs when the banks are too small: the same placement in one unbounded bank.
                 long need = placed.Fits ? placed.TotalBytes : MemoryPlanner.Place(buffers, [new PlannerBank("unbounded", long.MaxValue / 4)], Align).TotalBytes;
-                return new PlacementTry(sharing, tryLife, buffers, placed, need);
+                return new PlacementTry(kinds, sharing, tryLife, buffers, placed, need);
             }
-            var tries = Enumerable.Range(0, (int)InPlaceKinds.All + 1).Reverse().Select(k => Try(InPlace(life, (InPlaceKinds)k))).ToList();
+            var tries = Enumerable.Range(0, (int)InPlaceKinds.All + 1).Reverse().Select(k => Try((InPlaceKinds)k)).ToList();
             var chosen = tries.FirstOrDefault(t => t.Result.Fits && tries.All(o => !o.Result.Fits || o.Needed >= t.Needed)) ?? tries[0];
             // A depthwise conv in place costs instructions (the window's copies, a kernel call per row): each one
             // whose removal needs no more memory goes back to running out of place.
-            var kindsChosen = (InPlaceKinds)((int)InPlaceKinds.All - tries.IndexOf(chosen));
             var windowed = Enumerable.Range(0, _ops.Count).Where(i => _ops[i].Out[1] != PlanFormat.None && chosen.Life.ContainsKey(_ops[i].Out[1])).ToHashSet();
             foreach (int op in windowed.ToList())
             {
                 windowed.Remove(op);
-                var fewer = Try(InPlace(life, kindsChosen, windowed));
+                var fewer = Try(chosen.Kinds, windowed);
                 if (fewer.Result.Fits == chosen.Result.Fits && fewer.Needed <= chosen.Needed)
                 {
                     chosen = fewer;

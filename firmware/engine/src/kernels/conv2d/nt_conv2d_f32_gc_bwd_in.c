@@ -8,25 +8,29 @@ void nt_conv2d_f32_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, con
     const int32_t cig = p->in_c / p->groups;
     const int32_t cog = p->out_c / p->groups;
     const float inv_positions = 1.0f / (float)(p->in_h * p->in_w);
+    /* Output positions per tap, the same for every channel (k <= 7). */
+    float taps[7 * 7];
+    for (int32_t kh = 0; kh < k; ++kh) {
+        const int32_t rows = nt_gc_valid(p->out_h, p->in_h, p->stride, p->pad, kh);
+        for (int32_t kw = 0; kw < k; ++kw) {
+            taps[kh * k + kw] = (float)(rows * nt_gc_valid(p->out_w, p->in_w, p->stride, p->pad, kw));
+        }
+    }
     for (int32_t n = 0; n < p->n; ++n) {
         const float *g = gbar + (size_t)n * p->out_c;
         float *dx = dxbar + (size_t)n * p->in_c;
         for (int32_t c = 0; c < p->in_c; ++c) {
             const int32_t group = c / cig;
             const int32_t ci = c % cig;
+            const float *gp = g + (size_t)group * cog;
             float total = 0.0f;
-            for (int32_t kh = 0; kh < k; ++kh) {
-                const int32_t rows = nt_gc_valid(p->out_h, p->in_h, p->stride, p->pad, kh);
-                for (int32_t kw = 0; kw < k; ++kw) {
-                    const int32_t taps = rows * nt_gc_valid(p->out_w, p->in_w, p->stride, p->pad, kw);
-                    const float *wp = w + (((size_t)kh * k + kw) * cig + ci) * p->out_c + (size_t)group * cog;
-                    const float *gp = g + (size_t)group * cog;
-                    float sum = 0.0f;
-                    for (int32_t co = 0; co < cog; ++co) {
-                        sum += wp[co] * gp[co];
-                    }
-                    total += (float)taps * sum;
+            for (int32_t tap = 0; tap < k * k; ++tap) {
+                const float *wp = w + ((size_t)tap * cig + ci) * p->out_c + (size_t)group * cog;
+                float sum = 0.0f;
+                for (int32_t co = 0; co < cog; ++co) {
+                    sum += wp[co] * gp[co];
                 }
+                total += taps[tap] * sum;
             }
             dx[c] += total * inv_positions;
         }
