@@ -41,13 +41,14 @@ typedef struct nt_exec {
     uint8_t bn_training;                  /**< batch norm uses batch statistics (host pretraining) */
     uint8_t bn_update_running;            /**< batch norm in training mode also updates running statistics */
     uint8_t requires_grad[NT_PLAN_MAX_TENSORS / 8u];
+    uint32_t rng;                         /**< xorshift32 state of the int8 updates' stochastic rounding (non-zero) */
 } nt_exec_t;
 
 /**
  * Binds a loaded plan to memory: spaces[i] (i >= 1) is the base of arena space i, space_bytes[i] its
  * size; spaces[0] and space_bytes[0] are ignored (space 0 is the plan's blob). Checks every space is
  * large enough and aligned as the plan requires, copies NT_TENSOR_INIT tensors from the blob and
- * zeroes NT_TENSOR_ZERO tensors. Batch norm starts in inference mode.
+ * zeroes NT_TENSOR_ZERO tensors. Batch norm starts in inference mode; the rounding state starts at a fixed seed.
  * @return NT_OK, NT_ERR_NO_MEMORY (a space too small; err names it), NT_ERR_ARG (misaligned or NULL).
  */
 nt_status nt_exec_init(nt_exec_t *ex, const nt_plan_t *plan, uint8_t *const *spaces, const uint32_t *space_bytes,
@@ -82,7 +83,8 @@ float nt_exec_loss(nt_exec_t *ex);
  * @param trainable n_tensors bytes, non-zero for each parameter to train, or NULL for every parameter
  *                  of the plan's training section.
  * @return NT_OK; NT_ERR_ARG when `trainable` marks a tensor that is not a trainable parameter;
- *         NT_ERR_STATE for a backward through batch norm in inference mode, or a fused-update plan.
+ *         NT_ERR_STATE for a backward through batch norm in inference mode, a fused-update plan, or a
+ *         trainable int8 parameter (no gradient tensor: only nt_exec_train_step updates it).
  */
 nt_status nt_exec_backward(nt_exec_t *ex, const uint8_t *trainable);
 

@@ -269,6 +269,38 @@ void nt_dequantize_s8_fwd(int32_t count, float scale, int32_t zero_point, const 
 /** Scratch bytes of nt_dequantize_s8_fwd: none. */
 size_t nt_dequantize_s8_scratch_bytes(int32_t elements);
 
+/* ---- int8 trainable convs: gradient condensing with quantization-aware scaling ---------------------
+ * A trainable int8 conv keeps its int8 weights and int32 bias in SRAM and its scales fixed: the forward is the
+ * inference kernel's. Gradients are real-valued (fp32) and condensed as in the fp32 kernels above, with the
+ * int8 values dequantized: x = s_x (q + input_offset), w = s_w[co] w_q. `scales` is f32 [out_c + 1]: each
+ * output channel's weight scale s_w[co], then the input scale s_x. */
+
+/** Shifted-window sums of an int8 conv's input in real units: sums[n,kh,kw,c] = s_x * sum over the taps of
+ * nt_conv2d_f32_gc_sums of (x + input_offset). sums: [n, k, k, in_c] (written). */
+void nt_conv2d_s8_gc_sums(const nt_conv2d_params_t *p, int32_t input_offset, float x_scale, const int8_t *x, float *sums);
+
+/** Active counts of an int8 conv's fused clamp: active[n,c] = #positions with act_min < y < act_max (written, as
+ * floats); where the output is clamped its gradient is 0. */
+void nt_conv2d_s8_gc_count(int32_t n, int32_t positions, int32_t c, int32_t act_min, int32_t act_max, const int8_t *y, float *active);
+
+/** Condensed input gradient of an int8 conv: nt_conv2d_f32_gc_bwd_in with w[kh,kw,ci_g,co] = w_scale[co] * w_q
+ * (w_q in the int8 layouts of nt_conv2d_s8_fwd). Filters whose gbar is 0 are skipped. */
+void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, const int8_t *w, const float *w_scale, float *dxbar);
+
+/**
+ * Condensed SGD step of an int8 conv with quantization-aware scaling (QAS). With the real gradients of
+ * nt_conv2d_f32_gc_bwd_w, dW and db, the gradients of the stored integers are s_w dW and s_x s_w db; QAS
+ * divides them by s_w^2 and (s_x s_w)^2, so
+ *   w_q[co,tap,ci] -= SR(lr * dW / s_w[co]),  clamped to [-127, 127], SR = stochastic rounding
+ *                    (floor(v + u), u uniform in [0,1) from the xorshift32 state *rng: unbiased, so steps
+ *                    smaller than one quantum still move the weight on average);
+ *   b[co]          -= rint(lr * db / (s_x s_w[co])) (the bias quantum is s_x s_w: rounding to nearest).
+ * filters: out_c bytes, non-zero for each filter (output channel) to update, or NULL for all (alternant
+ * partial update). w or b may be NULL (not trained). Filters whose gbar is 0 are skipped, drawing nothing.
+ */
+void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, const float *gbar, const float *scales, float lr,
+                            const uint8_t *filters, int8_t *w, int32_t *b, uint32_t *rng);
+
 #ifdef __cplusplus
 }
 #endif

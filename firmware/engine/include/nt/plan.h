@@ -50,6 +50,10 @@ typedef enum nt_dtype { NT_DTYPE_F32 = 0, NT_DTYPE_S8 = 1, NT_DTYPE_S32 = 2, NT_
 #define NT_OP_FLAG_ZERO_GRAD_IN1 0x2u
 #define NT_OP_FLAGS_ALL 0x3u
 
+/* Trainable int8 parameters: a CONV2D_S8's int8 weights (with sums) and int32 bias, in an arena space with
+ * NT_TENSOR_PARAM | NT_TENSOR_INIT and no gradient tensor; the op needs scales and an output gradient. They are
+ * updated inside the op's backward (nt_conv2d_s8_gc_update), so only nt_exec_train_step trains them. */
+
 /** SOFTMAX_CE params[0] bit: parameter gradients share memory, so each update must follow its op's
  * backward (nt_exec_train_step); nt_exec_backward alone is refused. */
 #define NT_PLAN_FUSED_UPDATE 0x1u
@@ -67,7 +71,10 @@ typedef enum nt_op_kind {
     /* int8 inference ops (the frozen part of a network); offsets and clamps are packed two int16 per param:
      * params[4] = input_offset | output_offset << 16, params[5] = act_min | act_max << 16. */
     NT_OP_QUANTIZE = 8,   /**< in: x f32; out: y s8 (same dims); params: scale bits, zero point */
-    NT_OP_CONV2D_S8 = 9,  /**< in: x, w (OHWI, or [k,k,1,c] depthwise), b s32|NONE, multiplier s32, shift s32; out: y, window|NONE (as CONV2D); params: kernel, stride, pad, groups, offsets, clamp */
+    NT_OP_CONV2D_S8 = 9,  /**< in: x, w (OHWI, or [k,k,1,c] depthwise), b s32|NONE, multiplier s32, shift s32, scales|NONE; out: y, window|NONE (as CONV2D);
+                           *   saved: sums|NONE, counts|NONE; params: kernel, stride, pad, groups, offsets, clamp. Trained with gradient condensing:
+                           *   scales f32 [1,1,1,c_out+1] (s_w per channel, then s_x, nt/kernels.h), sums f32 [n,k,k,c_in] when w trains,
+                           *   counts f32 [n,1,1,c_out] of the fused clamp; gradients of x and y are vectors [n,1,1,c] */
     NT_OP_ADD_S8 = 10,    /**< in: a, b, q (s32 [1,1,1,12]: nt_add_s8_quant_t in field order); out: y */
     NT_OP_GAP_S8 = 11,    /**< in: x s8 [n,h,w,c]; out: y s8 [n,1,1,c]; params: act_min, act_max */
     NT_OP_FC_S8 = 12,     /**< in: x [n,1,1,in], w [1,1,out,in], b s32|NONE, multiplier, shift; out: y [n,1,1,out]; params[4], [5] as conv */
@@ -120,7 +127,7 @@ typedef struct nt_plan_op {
     uint16_t reserved;
     uint16_t in[6];      /**< operand tensors, NT_PLAN_NONE where unused */
     uint16_t out[2];
-    uint16_t saved[2];   /**< tensors the forward keeps for the backward (batch norm) */
+    uint16_t saved[2];   /**< tensors the forward keeps for the backward (batch norm, condensing) */
     int32_t params[6];
 } nt_plan_op_t;
 

@@ -237,6 +237,24 @@ static int per_channel_ok(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_
     return 1;
 }
 
+/* An int8 conv's training scales: NONE, or f32 [1,1,1,cout+1] in the blob, every one positive and finite. */
+static int train_scales_ok(const nt_plan_t *plan, uint16_t index, uint32_t cout)
+{
+    if (index == NT_PLAN_NONE) {
+        return 1;
+    }
+    if (!operand_ok(plan, index, NT_DTYPE_F32, 0) || !dims_are(&plan->tensors[index], 1, 1, 1, cout + 1u) || plan->tensors[index].space != 0u) {
+        return 0;
+    }
+    const float *v = (const float *)(const void *)(plan->blob + plan->tensors[index].offset);
+    for (uint32_t c = 0; c <= cout; ++c) {
+        if (!(v[c] > 0.0f && v[c] < 1e30f)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int check_conv_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
 {
     const int32_t k = op->params[0], s = op->params[1], pad = op->params[2], g = op->params[3];
@@ -264,7 +282,7 @@ static int check_conv_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
                   : !dims_are(w, (uint32_t)cout, (uint32_t)k, (uint32_t)k, (uint32_t)(cin / g))) {
         return 0;
     }
-    return per_channel_ok(plan, op, (uint32_t)cout) && window_ok(plan, op, NT_DTYPE_S8);
+    return per_channel_ok(plan, op, (uint32_t)cout) && window_ok(plan, op, NT_DTYPE_S8) && train_scales_ok(plan, op->in[5], (uint32_t)cout);
 }
 
 static int check_fc_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
@@ -362,9 +380,30 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
         }
         return 1;
     case NT_OP_GAP:
+    case NT_OP_GAP_S8:
         return 1;
+    case NT_OP_ADD_S8:
+        for (int i = 0; i < 2; ++i) {
+            if (plan->tensors[op->in[i]].grad != NT_PLAN_NONE && !vector_grad(plan, op->in[i])) {
+                return 0;
+            }
+        }
+        return plan->tensors[y].grad == NT_PLAN_NONE || vector_grad(plan, y);
+    case NT_OP_CONV2D_S8: {
+        /* Only condensed kernels: every gradient on either side is a vector, and the scales are there. */
+        const uint32_t k = (uint32_t)op->params[0];
+        if (!saved_ok(plan, op->saved[0], plan->batch, k, k, xt->dims[3]) ||
+            !saved_ok(plan, op->saved[1], plan->batch, 1, 1, plan->tensors[y].dims[3])) {
+            return 0;
+        }
+        const int backward = xt->grad != NT_PLAN_NONE || op->saved[0] != NT_PLAN_NONE || op->saved[1] != NT_PLAN_NONE;
+        if (backward && (op->in[5] == NT_PLAN_NONE || !vector_grad(plan, y))) {
+            return 0;
+        }
+        return (xt->grad == NT_PLAN_NONE || vector_grad(plan, x)) && (plan->tensors[y].grad == NT_PLAN_NONE || vector_grad(plan, y));
+    }
     default:
-        /* No condensed kernels: neither side condensed (int8 ops have no gradients). */
+        /* No condensed kernels: neither side condensed. */
         return !((x != NT_PLAN_NONE && x < plan->n_tensors && nt_plan_condensed(plan, x)) || (y < plan->n_tensors && nt_plan_condensed(plan, y)));
     }
 }
@@ -432,6 +471,26 @@ static nt_status check_tensor(const nt_plan_t *plan, const nt_plan_tensor_t *t)
         }
     }
     return NT_OK;
+}
+
+/* A trainable int8 parameter (NT_TENSOR_PARAM in the training section, not f32): the weights (with sums) or the
+ * bias of a CONV2D_S8 with scales and an output gradient, with no gradient or momentum tensor of its own. */
+static int int8_trainable(const nt_plan_t *plan, uint16_t p)
+{
+    const nt_plan_tensor_t *t = &plan->tensors[p];
+    if (t->grad != NT_PLAN_NONE || t->momentum != NT_PLAN_NONE) {
+        return 0;
+    }
+    for (uint32_t i = 0; i < plan->n_ops; ++i) {
+        const nt_plan_op_t *op = &plan->ops[i];
+        if (op->kind != NT_OP_CONV2D_S8 || op->in[5] == NT_PLAN_NONE || plan->tensors[op->out[0]].grad == NT_PLAN_NONE) {
+            continue;
+        }
+        if ((op->in[1] == p && t->dtype == NT_DTYPE_S8 && op->saved[0] != NT_PLAN_NONE) || (op->in[2] == p && t->dtype == NT_DTYPE_S32)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 nt_status nt_plan_load(nt_plan_t *plan, const uint8_t *bytes, size_t len, nt_plan_error_t *err)
@@ -551,8 +610,8 @@ nt_status nt_plan_load(nt_plan_t *plan, const uint8_t *bytes, size_t len, nt_pla
     }
     for (uint32_t i = 0; i < plan->n_params; ++i) {
         const uint16_t p = plan->params[i];
-        if (p >= plan->n_tensors || (plan->tensors[p].flags & NT_TENSOR_PARAM) == 0u || plan->tensors[p].dtype != NT_DTYPE_F32 ||
-            plan->tensors[p].grad == NT_PLAN_NONE || !writable(plan, p)) {
+        if (p >= plan->n_tensors || (plan->tensors[p].flags & NT_TENSOR_PARAM) == 0u || !writable(plan, p) ||
+            (plan->tensors[p].dtype == NT_DTYPE_F32 ? plan->tensors[p].grad == NT_PLAN_NONE : !int8_trainable(plan, p))) {
             return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 1u + i);
         }
     }

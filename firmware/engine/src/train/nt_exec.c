@@ -89,6 +89,7 @@ nt_status nt_exec_init(nt_exec_t *ex, const nt_plan_t *plan, uint8_t *const *spa
     }
     memset(ex, 0, sizeof *ex);
     ex->plan = plan;
+    ex->rng = 0x9E3779B9u;
     ex->space[0] = (uint8_t *)(uintptr_t)plan->blob;
     for (uint32_t i = 1; i < plan->n_spaces; ++i) {
         const nt_plan_space_t *s = &plan->spaces[i];
@@ -243,10 +244,17 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         nt_conv2d_params_t p;
         nt_plan_conv_params(plan, op, &p);
         const nt_s8_quant_t q = s8_quant(ex, op);
+        if (op->saved[0] != NT_PLAN_NONE) {
+            const float *scales = f32(ex, op->in[5]);
+            nt_conv2d_s8_gc_sums(&p, q.input_offset, scales[p.out_c], s8(ex, op->in[0]), f32(ex, op->saved[0])); /* before y may overwrite x */
+        }
         if (in_place(ex, op)) {
             conv_in_place(ex, op, &p, 1u, (uint8_t)(int8_t)-q.input_offset);
         } else {
             nt_conv2d_s8_fwd(&p, &q, s8(ex, op->in[0]), s8(ex, op->in[1]), s32(ex, op->in[2]), s8(ex, op->out[0]));
+        }
+        if (op->saved[1] != NT_PLAN_NONE) {
+            nt_conv2d_s8_gc_count(p.n, p.out_h * p.out_w, p.out_c, q.act_min, q.act_max, s8(ex, op->out[0]), f32(ex, op->saved[1]));
         }
         break;
     }
@@ -338,7 +346,46 @@ static nt_status mark_requires_grad(nt_exec_t *ex, const uint8_t *trainable)
     return NT_OK;
 }
 
-static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
+/* A trainable int8 parameter (no gradient tensor of its own) that trains now. */
+static int trains_int8(const nt_exec_t *ex, uint16_t index)
+{
+    return index != NT_PLAN_NONE && RG_GET(ex, index) && ex->plan->tensors[index].dtype != NT_DTYPE_F32;
+}
+
+/* Condensed backward of an int8 conv: the output gradient through the fused clamp (scaled in place by the active
+ * share: this op is dy's last reader), the input gradient from the weights as they were, then the QAS update. */
+static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const nt_sgd_config_t *sgd, float *dy, float *dx)
+{
+    const nt_plan_t *plan = ex->plan;
+    nt_conv2d_params_t p;
+    nt_plan_conv_params(plan, op, &p);
+    const int train_w = trains_int8(ex, op->in[1]);
+    const int train_b = trains_int8(ex, op->in[2]);
+    if ((train_w || train_b) && !sgd) {
+        return NT_ERR_STATE;
+    }
+    uint64_t t0 = now(ex);
+    if (op->saved[1] != NT_PLAN_NONE) {
+        const float *active = f32(ex, op->saved[1]);
+        const float inv_positions = 1.0f / (float)(p.out_h * p.out_w);
+        for (int32_t i = 0; i < p.n * p.out_c; ++i) {
+            dy[i] *= active[i] * inv_positions;
+        }
+    }
+    const float *scales = f32(ex, op->in[5]);
+    if (dx) {
+        nt_conv2d_s8_gc_bwd_in(&p, dy, s8(ex, op->in[1]), scales, dx);
+    }
+    t0 = account(ex, NT_PHASE_BACKWARD_DX, t0);
+    if (train_w || train_b) {
+        nt_conv2d_s8_gc_update(&p, f32(ex, op->saved[0]), dy, scales, sgd->lr, NULL, train_w ? s8(ex, op->in[1]) : NULL,
+                               train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
+        account(ex, NT_PHASE_UPDATE, t0);
+    }
+    return NT_OK;
+}
+
+static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op, const nt_sgd_config_t *sgd)
 {
     const nt_plan_t *plan = ex->plan;
     const nt_plan_tensor_t *x = &plan->tensors[op->in[0]];
@@ -398,7 +445,17 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
             account(ex, NT_PHASE_BACKWARD_DX, t0);
         }
         break;
-    case NT_OP_ADD: {
+    case NT_OP_CONV2D_S8:
+        return backward_conv_s8(ex, op, sgd, (float *)dy, dx);
+    case NT_OP_DEQUANTIZE:
+        if (dx) {
+            const uint64_t t0 = now(ex);
+            nt_add_f32_bwd_in((int32_t)elements(x), dy, dx, NULL); /* the identity in real values */
+            account(ex, NT_PHASE_BACKWARD_DX, t0);
+        }
+        break;
+    case NT_OP_ADD:
+    case NT_OP_ADD_S8: {
         const uint64_t t0 = now(ex);
         float *db = grad_of(ex, op->in[1]);
         /* Over the gradient's own elements (a condensed gradient is the vector of channel means); a gradient
@@ -409,6 +466,7 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         break;
     }
     case NT_OP_GAP:
+    case NT_OP_GAP_S8:
         if (dx) {
             const uint64_t t0 = now(ex);
             if (nt_plan_condensed(plan, op->in[0])) {
@@ -459,7 +517,7 @@ static float *param_grad(const nt_exec_t *ex, uint16_t index)
 static nt_status update_param(const nt_exec_t *ex, const nt_sgd_config_t *sgd, uint16_t p)
 {
     const nt_plan_tensor_t *t = &ex->plan->tensors[p];
-    if (sgd->momentum != 0.0f && t->momentum == NT_PLAN_NONE) {
+    if (t->dtype != NT_DTYPE_F32 || (sgd->momentum != 0.0f && t->momentum == NT_PLAN_NONE)) {
         return NT_ERR_STATE;
     }
     nt_sgd_f32_update((int32_t)elements(t), sgd->lr, sgd->momentum, sgd->weight_decay, f32(ex, p), f32(ex, t->grad),
@@ -501,7 +559,7 @@ static nt_status run_backward(nt_exec_t *ex, const nt_sgd_config_t *sgd, const u
                 }
             }
         }
-        st = backward_op(ex, op);
+        st = backward_op(ex, op, sgd);
         if (st != NT_OK) {
             return st;
         }

@@ -1,0 +1,40 @@
+#include "nt/kernels.h"
+
+#include "nt_conv2d_gc_taps.h"
+#include "nt_conv2d_s8_gc_weights.h"
+
+void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, const int8_t *w, const float *w_scale, float *dxbar)
+{
+    const int32_t k = p->kernel;
+    const int32_t cig = p->in_c / p->groups;
+    const int32_t cog = p->out_c / p->groups;
+    const float inv_positions = 1.0f / (float)(p->in_h * p->in_w);
+    float taps[7 * 7];
+    for (int32_t kh = 0; kh < k; ++kh) {
+        const int32_t rows = nt_gc_valid(p->out_h, p->in_h, p->stride, p->pad, kh);
+        for (int32_t kw = 0; kw < k; ++kw) {
+            taps[kh * k + kw] = (float)(rows * nt_gc_valid(p->out_w, p->in_w, p->stride, p->pad, kw));
+        }
+    }
+    for (int32_t n = 0; n < p->n; ++n) {
+        const float *g = gbar + (size_t)n * p->out_c;
+        float *dx = dxbar + (size_t)n * p->in_c;
+        for (int32_t c = 0; c < p->in_c; ++c) {
+            const int32_t group = c / cig;
+            const int32_t ci = c % cig;
+            float total = 0.0f;
+            for (int32_t j = 0; j < cog; ++j) {
+                const int32_t co = group * cog + j;
+                if (g[co] == 0.0f) {
+                    continue;
+                }
+                float tapped = 0.0f;
+                for (int32_t tap = 0; tap < k * k; ++tap) {
+                    tapped += taps[tap] * (float)w[nt_gc_s8_weight(p, co, tap, ci)];
+                }
+                total += g[co] * w_scale[co] * tapped;
+            }
+            dx[c] += total * inv_positions;
+        }
+    }
+}
