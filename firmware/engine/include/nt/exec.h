@@ -41,7 +41,7 @@ typedef struct nt_exec {
     uint8_t bn_training;                  /**< batch norm uses batch statistics (host pretraining) */
     uint8_t bn_update_running;            /**< batch norm in training mode also updates running statistics */
     uint8_t requires_grad[NT_PLAN_MAX_TENSORS / 8u];
-    uint32_t rng;                         /**< xorshift32 state of the int8 updates' stochastic rounding (non-zero) */
+    uint32_t rng;                         /**< LCG state of the int8 updates' stochastic rounding */
 } nt_exec_t;
 
 /**

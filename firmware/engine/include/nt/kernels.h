@@ -291,10 +291,12 @@ void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, cons
  * Condensed SGD step of an int8 conv with quantization-aware scaling (QAS). With the real gradients of
  * nt_conv2d_f32_gc_bwd_w, dW and db, the gradients of the stored integers are s_w dW and s_x s_w db; QAS
  * divides them by s_w^2 and (s_x s_w)^2, so
- *   w_q[co,tap,ci] -= SR(lr * dW / s_w[co]),  clamped to [-127, 127], SR = stochastic rounding
- *                    (floor(v + u), u uniform in [0,1) from the xorshift32 state *rng: unbiased, so steps
- *                    smaller than one quantum still move the weight on average);
- *   b[co]          -= rint(lr * db / (s_x s_w[co])) (the bias quantum is s_x s_w: rounding to nearest).
+ *   w_q[co,tap,ci] -= SR(lr * dW / s_w[co]),  clamped to [-127, 127], SR = stochastic rounding at 16
+ *                    fractional bits (floor(v + u), u = j/65536 from the top bits of the 32-bit LCG state *rng:
+ *                    unbiased, so steps smaller than one quantum still move the weight on average);
+ *   b[co]          -= rint(lr * db / (s_x s_w[co])) (the bias quantum is s_x s_w: rounding to nearest),
+ *                    kept within 2^30 - k*k*ci_g*255*128 so that the accumulator stays inside int32.
+ * For a batch, each sample's weight step is rounded on its own (the same expectation).
  * filters: out_c bytes, non-zero for each filter (output channel) to update, or NULL for all (alternant
  * partial update). w or b may be NULL (not trained). Filters whose gbar is 0 are skipped, drawing nothing.
  */

@@ -21,16 +21,21 @@ public static class PlanCommand
         var model = ModelOptions.Model();
         var checkpoint = ModelOptions.Checkpoint();
         var board = new Option<string>("--board", "-b") { Description = "board id (nanotrain boards)", DefaultValueFactory = _ => "openmv-h7" };
-        var method = new Option<string>("--method") { Description = "full, last-layer or bias-only", DefaultValueFactory = _ => "last-layer" };
+        var method = new Option<string>("--method")
+        {
+            Description = "full (every fp32 weight), last-layer (int8 network, fp32 classifier), bias-only (fp32 biases), gc (gradient condensing: the deepest int8 convs and the classifier)",
+            DefaultValueFactory = _ => "last-layer",
+        };
+        var trainConvs = new Option<int>("--train-convs") { Description = "gc: how many of the deepest convs train (default: as many as fit the budget)", DefaultValueFactory = _ => 0 };
         var budget = new Option<long>("--budget") { Description = "SRAM budget in bytes (default: the board's banks less the stack and firmware reserve)", DefaultValueFactory = _ => 0 };
-        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer; default: quantize here on 64 training images" };
+        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer and gc; default: quantize here on 64 training images" };
         var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
         var svg = new Option<string?>("--svg") { Description = "draw the memory timeline (bytes live per step, per bank) into this SVG file" };
         var emitC = new Option<string?>("--emit-c") { Description = "also write the plan as C (nt_plan_data.h, nt_plan_data.c: a const byte array) into this folder, for linking into a firmware" };
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("plan", "lay out a training method in a board's SRAM banks with reuse: arena per bank, lower bound, breakdown, fits or not; writes the .ntplan");
-        foreach (var o in new Option[] { model, checkpoint, board, method, budget, int8, output, svg, emitC, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, budget, int8, output, svg, emitC, cache, json })
         {
             command.Options.Add(o);
         }
@@ -45,7 +50,7 @@ public static class PlanCommand
             var m = TrainingPlanner.ParseMethod(pr.GetValue(method)!);
             var progress = new ConsoleProgress();
             QuantizedModel? quantized = null;
-            if (m == TrainingMethod.LastLayer)
+            if (TrainingPlanner.UsesInt8(m))
             {
                 string? ntq = pr.GetValue(int8);
                 if (ntq != null)
@@ -67,7 +72,7 @@ public static class PlanCommand
                 }
             }
             progress.Info($"planning {TrainingPlanner.NameOf(m)} training of {graph.Name} for {target.Id}");
-            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget));
+            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs));
             string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
@@ -113,6 +118,10 @@ public static class PlanCommand
         }
         breakdown.AddRow("stack and firmware reserve", Bytes(plan.StackReserve));
         AnsiConsole.Write(breakdown);
+        if (plan.Method == TrainingMethod.Gc)
+        {
+            AnsiConsole.MarkupLineInterpolated($"trains the deepest {plan.TrainedConvs} int8 convs (QAS) and the fp32 classifier, with condensed gradients");
+        }
         AnsiConsole.MarkupLineInterpolated($"lower bound {Bytes(mem.LowerBound)} B; arena/bound {mem.Ratio:0.000}; {mem.InPlaceTensors} tensors written in place over their input ({mem.InPlaceGradients} of them gradients, {mem.InPlaceDepthwise} depthwise convs)");
         AnsiConsole.MarkupLineInterpolated($"without reuse {Bytes(mem.NoReuseBytes)} B; keeping every activation and gradient {Bytes(plan.KeepEverythingBytes)} B");
         AnsiConsole.MarkupLineInterpolated($"flash: {Bytes(plan.FlashBytes)} B of plan (+{Bytes(TrainingPlanner.FirmwareFlashReserve)} kept for code) of {Bytes(plan.Board!.Flash.Size)}");
@@ -135,6 +144,7 @@ public static class PlanCommand
             ["model"] = model,
             ["board"] = plan.Board?.Id,
             ["method"] = TrainingPlanner.NameOf(plan.Method),
+            ["trainedConvs"] = plan.TrainedConvs,
             ["plan"] = outPath,
             ["svg"] = svgPath,
             ["fits"] = plan.Fits,

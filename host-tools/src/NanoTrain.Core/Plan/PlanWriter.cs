@@ -149,7 +149,35 @@ public static class PlanWriter
                 var (h, w, c) = model.Shapes[activation];
                 return [n, h, w, c];
             }
-            ushort S8(string activation) => _index.TryGetValue(activation, out int i) ? (ushort)i : (ushort)AddTensor(activation, PlanFormat.DtypeS8, 2, Dims(activation), 0);
+            // Activations after the first trainable conv carry condensed gradients ([n,1,1,c]) back to it.
+            bool gradients = false;
+            ushort S8(string activation)
+            {
+                if (_index.TryGetValue(activation, out int i))
+                {
+                    return (ushort)i;
+                }
+                int t = AddTensor(activation, PlanFormat.DtypeS8, 2, Dims(activation), 0);
+                if (gradients)
+                {
+                    _tensors[t].Grad = (ushort)AddTensor("grad:" + activation, PlanFormat.DtypeF32, 2, [n, 1, 1, model.Shapes[activation].C], 0);
+                }
+                return (ushort)t;
+            }
+            // A trainable int8 parameter: in SRAM, copied from the blob, updated in place by its op's backward.
+            ushort TrainableConst<T>(string tensorName, T[] values, byte dtype, int[] dims)
+                where T : unmanaged
+            {
+                int t = AddTensor(tensorName, dtype, 1, dims, (ushort)(PlanFormat.FlagInit | PlanFormat.FlagParam));
+                _tensors[t].InitOffset = AppendBlob(values);
+                _trainable.Add(tensorName);
+                return (ushort)t;
+            }
+            bool Trains(string tensorName) => options.Trainable?.Contains(tensorName) == true;
+            if (model.Ops.OfType<Quantization.QuantizedConv>().Any(c => Trains(c.Name + ".w.s8") || Trains(c.Name + ".b.s32")) && !options.Condense)
+            {
+                throw new NanoTrainException(ErrorKind.Usage, $"{model.Name}: int8 convs train only with gradient condensing (there are no exact int8 backward kernels)");
+            }
             ushort Const<T>(string tensorName, T[] values, byte dtype, int[] dims)
                 where T : unmanaged
             {
@@ -176,15 +204,34 @@ public static class PlanWriter
                         var (_, _, cout) = model.Shapes[conv.Output];
                         var (_, _, cin) = model.Shapes[conv.Input];
                         bool depthwise = conv.Groups == cin && conv.Groups == cout && conv.Groups > 1;
+                        bool trainW = Trains(conv.Name + ".w.s8"), trainB = Trains(conv.Name + ".b.s32");
                         o.In[0] = S8(conv.Input);
-                        o.In[1] = Const(conv.Name + ".w.s8", conv.Weight, PlanFormat.DtypeS8,
-                            depthwise ? [conv.Kernel, conv.Kernel, 1, cout] : [cout, conv.Kernel, conv.Kernel, cin / conv.Groups]);
-                        o.In[2] = Const(conv.Name + ".b.s32", conv.Bias, PlanFormat.DtypeS32, [1, 1, 1, cout]);
+                        int[] wDims = depthwise ? [conv.Kernel, conv.Kernel, 1, cout] : [cout, conv.Kernel, conv.Kernel, cin / conv.Groups];
+                        o.In[1] = trainW ? TrainableConst(conv.Name + ".w.s8", conv.Weight, PlanFormat.DtypeS8, wDims)
+                            : Const(conv.Name + ".w.s8", conv.Weight, PlanFormat.DtypeS8, wDims);
+                        o.In[2] = trainB ? TrainableConst(conv.Name + ".b.s32", conv.Bias, PlanFormat.DtypeS32, [1, 1, 1, cout])
+                            : Const(conv.Name + ".b.s32", conv.Bias, PlanFormat.DtypeS32, [1, 1, 1, cout]);
                         o.In[3] = Const(conv.Name + ".multiplier", conv.Quant.Multiplier, PlanFormat.DtypeS32, [1, 1, 1, cout]);
                         o.In[4] = Const(conv.Name + ".shift", conv.Quant.Shift, PlanFormat.DtypeS32, [1, 1, 1, cout]);
+                        bool backward = trainW || trainB || _tensors[o.In[0]].Grad != PlanFormat.None;
+                        gradients |= backward;
                         o.Out[0] = S8(conv.Output);
                         o.Params = [conv.Kernel, conv.Stride, conv.Pad, conv.Groups,
                             PlanFormat.Pack16(conv.Quant.InputOffset, conv.Quant.OutputOffset), PlanFormat.Pack16(conv.Quant.ActMin, conv.Quant.ActMax)];
+                        if (backward)
+                        {
+                            // Weight scales, then the input scale; the sums pair with the output's mean gradient for dW; the
+                            // counts carry that gradient through the fused clamp (none when the clamp is the int8 range).
+                            o.In[5] = Const(conv.Name + ".scales", [.. conv.WeightScale, model.Activations[conv.Input].Scale], PlanFormat.DtypeF32, [1, 1, 1, cout + 1]);
+                            if (trainW)
+                            {
+                                o.Saved[0] = (ushort)AddTensor(conv.Name + ".sums", PlanFormat.DtypeF32, 2, [n, conv.Kernel, conv.Kernel, cin], 0);
+                            }
+                            if (conv.Quant.ActMin > -128 || conv.Quant.ActMax < 127)
+                            {
+                                o.Saved[1] = (ushort)AddTensor(conv.Name + ".active", PlanFormat.DtypeF32, 2, [n, 1, 1, cout], 0);
+                            }
+                        }
                         AddWindow(o, conv.Name, PlanFormat.DtypeS8);
                         break;
                     }
@@ -656,6 +703,10 @@ public static class PlanWriter
                             Touch(op.In[1], step); // dx needs the weights
                         }
                         break;
+                    case PlanFormat.OpConv2dS8:
+                        Touch(op.Saved[0], step); // the input sums (condensed dW)
+                        Touch(op.Saved[1], step); // the clamp's active counts
+                        break;
                     case PlanFormat.OpRelu6:
                         Touch(op.Saved[0] != PlanFormat.None ? op.Saved[0] : op.Out[0], step); // the mask (or the counts)
                         break;
@@ -742,7 +793,7 @@ public static class PlanWriter
                 int[] inputs = op.Kind switch
                 {
                     PlanFormat.OpRelu6 when op.Saved[0] == PlanFormat.None => [0], // (no in-place condensed kernel)
-                    PlanFormat.OpAdd => op.In[0] == op.In[1] ? [] : [0, 1],
+                    PlanFormat.OpAdd or PlanFormat.OpAddS8 => op.In[0] == op.In[1] ? [] : [0, 1],
                     _ => [],
                 };
                 int dy = _tensors[op.Out[0]].Grad;

@@ -16,6 +16,12 @@ public enum TrainingMethod
 
     /// <summary>Every bias, fp32; weights frozen in flash.</summary>
     BiasOnly,
+
+    /// <summary>
+    /// Gradient condensing (TinyMP, DESIGN.md §6.2): the int8 network, whose deepest convs train in int8 with
+    /// quantization-aware scaling from condensed gradients, and the classifier in fp32.
+    /// </summary>
+    Gc,
 }
 
 /// <summary>A planned training configuration for a board: the plan, its memory report and what it is compared with.</summary>
@@ -36,6 +42,9 @@ public sealed record TrainingPlan(PlanImage Plan, TrainingMethod Method, BoardDe
     public bool FitsFlash => Board == null || FlashBytes + TrainingPlanner.FirmwareFlashReserve <= Board.Flash.Size;
 
     public bool Fits => FitsSram && FitsFlash;
+
+    /// <summary>For gc: how many of the deepest int8 convs train (0 otherwise).</summary>
+    public int TrainedConvs { get; init; }
 }
 
 /// <summary>Builds device plans for a method and a board with the memory planner (DESIGN.md §7).</summary>
@@ -52,7 +61,8 @@ public static class TrainingPlanner
         "full" => TrainingMethod.Full,
         "last-layer" => TrainingMethod.LastLayer,
         "bias-only" => TrainingMethod.BiasOnly,
-        _ => throw new NanoTrainException(ErrorKind.Usage, $"unknown method '{name}'; methods: full, last-layer, bias-only"),
+        "gc" => TrainingMethod.Gc,
+        _ => throw new NanoTrainException(ErrorKind.Usage, $"unknown method '{name}'; methods: {MethodNames}"),
     };
 
     public static string NameOf(TrainingMethod method) => method switch
@@ -60,8 +70,15 @@ public static class TrainingPlanner
         TrainingMethod.Full => "full",
         TrainingMethod.LastLayer => "last-layer",
         TrainingMethod.BiasOnly => "bias-only",
+        TrainingMethod.Gc => "gc",
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
+
+    /// <summary>The methods' names, for help and errors.</summary>
+    public const string MethodNames = "full, last-layer, bias-only, gc";
+
+    /// <summary>Methods that train the int8 network (and so need the int8 model).</summary>
+    public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer or TrainingMethod.Gc;
 
     /// <summary>The banks the arena may use, largest first; the stack's bank loses the stack and the firmware's reserve.</summary>
     public static IReadOnlyList<PlannerBank> BanksOf(BoardDescriptor board)
@@ -75,10 +92,11 @@ public static class TrainingPlanner
 
     /// <summary>
     /// Plans <paramref name="method"/> for <paramref name="board"/> (or for the host: one unbounded "arena" bank when
-    /// null). <paramref name="int8"/> is needed by last-layer. <paramref name="budget"/> caps the SRAM (0: the board's).
+    /// null). <paramref name="int8"/> is needed by last-layer and gc. <paramref name="budget"/> caps the SRAM (0: the
+    /// board's). <paramref name="trainConvs"/> is how many of the deepest convs gc trains (0: as many as fit).
     /// </summary>
     public static TrainingPlan Plan(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, QuantizedModel? int8, TrainingMethod method,
-        BoardDescriptor? board, long budget = 0)
+        BoardDescriptor? board, long budget = 0, int trainConvs = 0)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(weights);
@@ -86,15 +104,64 @@ public static class TrainingPlanner
         {
             throw new NanoTrainException(ErrorKind.Usage, $"budget {budget} is negative");
         }
+        if (trainConvs < 0)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"train-convs {trainConvs} is negative");
+        }
         var banks = board == null ? [new PlannerBank("arena", long.MaxValue / 4)] : BanksOf(board);
-        var options = new PlanOptions { FoldBatchNorm = true, Board = board?.Id ?? "", Banks = banks, Trainable = TrainableOf(graph, method) };
-        PlanImage plan = method == TrainingMethod.LastLayer
-            ? PlanWriter.WriteInt8WithFp32Classifier(int8 ?? throw new NanoTrainException(ErrorKind.Usage, "last-layer needs the int8 model"),
-                ClassifierOf(graph, weights), options)
-            : PlanWriter.Write(graph, weights, options);
         long stackReserve = board == null ? 0 : board.StackSize + FirmwareRamReserve;
         long sram = board == null ? long.MaxValue : banks.Sum(b => b.Capacity);
-        return new TrainingPlan(plan, method, board, KeepEverything(graph, weights, method), stackReserve, budget > 0 ? Math.Min(budget, sram) : sram);
+        long limit = budget > 0 ? Math.Min(budget, sram) : sram;
+        var options = new PlanOptions { FoldBatchNorm = true, Board = board?.Id ?? "", Banks = banks };
+        if (UsesInt8(method))
+        {
+            var q = int8 ?? throw new NanoTrainException(ErrorKind.Usage, $"{NameOf(method)} needs the int8 model");
+            var classifier = ClassifierOf(graph, weights);
+            var convs = q.Ops.OfType<QuantizedConv>().ToList();
+            TrainingPlan Make(int depth)
+            {
+                var deepest = convs.Skip(convs.Count - depth).Select(c => c.Name).ToList();
+                var trainable = deepest.SelectMany(c => new[] { c + ".w.s8", c + ".b.s32" }).Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
+                var plan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with { Trainable = trainable, Condense = method == TrainingMethod.Gc });
+                return new TrainingPlan(plan, method, board, 0, stackReserve, limit) { TrainedConvs = depth };
+            }
+            TrainingPlan best;
+            if (method == TrainingMethod.LastLayer)
+            {
+                best = Make(0);
+            }
+            else if (trainConvs > 0)
+            {
+                best = Make(Math.Min(trainConvs, convs.Count));
+            }
+            else
+            {
+                // The memory grows with the depth: the deepest plan that fits (binary search), at least one conv.
+                int lo = 1, hi = convs.Count;
+                best = Make(1);
+                while (lo < hi && best.FitsSram)
+                {
+                    int mid = (lo + hi + 1) / 2;
+                    var tryPlan = Make(mid);
+                    if (tryPlan.FitsSram)
+                    {
+                        lo = mid;
+                        best = tryPlan;
+                    }
+                    else
+                    {
+                        hi = mid - 1;
+                    }
+                }
+            }
+            // Compared with fp32 training of the same parameters keeping everything.
+            var trained = convs.Skip(convs.Count - best.TrainedConvs).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            var fp32 = TrainableOf(graph, TrainingMethod.LastLayer)!.Concat(graph.Layers.OfType<ConvLayer>().Where(c => trained.Contains(c.Name))
+                .SelectMany(c => new[] { c.Weight, c.Bias ?? c.Name + ".b" })).ToHashSet(StringComparer.Ordinal);
+            return best with { KeepEverythingBytes = KeepEverything(graph, weights, fp32) };
+        }
+        var written = PlanWriter.Write(graph, weights, options with { Trainable = TrainableOf(graph, method) });
+        return new TrainingPlan(written, method, board, KeepEverything(graph, weights, TrainableOf(graph, method)), stackReserve, limit);
     }
 
     /// <summary>The parameter names a method trains in the fp32 (folded) graph; null for all.</summary>
@@ -108,14 +175,14 @@ public static class TrainingPlanner
             TrainingMethod.LastLayer => new HashSet<string>(StringComparer.Ordinal) { fc.Weight, fc.Bias },
             // Folding gives every conv followed by batch norm a bias named CONV.b.
             TrainingMethod.BiasOnly => graph.Layers.OfType<ConvLayer>().Select(c => c.Bias ?? c.Name + ".b").Append(fc.Bias).ToHashSet(StringComparer.Ordinal),
-            _ => throw new ArgumentOutOfRangeException(nameof(method)),
+            _ => throw new ArgumentOutOfRangeException(nameof(method), $"{NameOf(method)} trains the int8 network; its parameters depend on the depth"),
         };
     }
 
-    /// <summary>Every fp32 activation and its gradient kept, with the method's trainable parameters and their gradients.</summary>
-    public static long KeepEverything(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, TrainingMethod method)
+    /// <summary>Every fp32 activation and its gradient kept, with the trainable parameters (fp32 names; null: all) and their gradients.</summary>
+    public static long KeepEverything(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, IReadOnlySet<string>? trainable)
     {
-        var sequential = PlanWriter.Write(graph, weights, new PlanOptions { FoldBatchNorm = true, Trainable = TrainableOf(graph, method) });
+        var sequential = PlanWriter.Write(graph, weights, new PlanOptions { FoldBatchNorm = true, Trainable = trainable });
         // Space 1: trainable parameters; space 2: every activation, its gradient, parameter gradients, labels and loss.
         return sequential.SpaceSizes[1] + sequential.SpaceSizes[2];
     }

@@ -13,28 +13,30 @@ void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, cons
     for (int32_t kh = 0; kh < k; ++kh) {
         const int32_t rows = nt_gc_valid(p->out_h, p->in_h, p->stride, p->pad, kh);
         for (int32_t kw = 0; kw < k; ++kw) {
-            taps[kh * k + kw] = (float)(rows * nt_gc_valid(p->out_w, p->in_w, p->stride, p->pad, kw));
+            taps[kh * k + kw] = (float)(rows * nt_gc_valid(p->out_w, p->in_w, p->stride, p->pad, kw)) * inv_positions;
         }
     }
     for (int32_t n = 0; n < p->n; ++n) {
         const float *g = gbar + (size_t)n * p->out_c;
         float *dx = dxbar + (size_t)n * p->in_c;
-        for (int32_t c = 0; c < p->in_c; ++c) {
-            const int32_t group = c / cig;
-            const int32_t ci = c % cig;
-            float total = 0.0f;
-            for (int32_t j = 0; j < cog; ++j) {
-                const int32_t co = group * cog + j;
-                if (g[co] == 0.0f) {
+        /* Filter by filter (the int8 layouts keep a filter's weights together), each tap over its input channels. */
+        for (int32_t co = 0; co < p->out_c; ++co) {
+            if (g[co] == 0.0f) {
+                continue;
+            }
+            const float gs = g[co] * w_scale[co];
+            float *dxg = dx + (size_t)(co / cog) * cig;
+            for (int32_t tap = 0; tap < k * k; ++tap) {
+                const float f = gs * taps[tap];
+                if (nt_gc_depthwise(p)) {
+                    dxg[0] += f * (float)w[nt_gc_s8_weight(p, co, tap, 0)];
                     continue;
                 }
-                float tapped = 0.0f;
-                for (int32_t tap = 0; tap < k * k; ++tap) {
-                    tapped += taps[tap] * (float)w[nt_gc_s8_weight(p, co, tap, ci)];
+                const int8_t *wp = w + nt_gc_s8_weight(p, co, tap, 0);
+                for (int32_t ci = 0; ci < cig; ++ci) {
+                    dxg[ci] += f * (float)wp[ci];
                 }
-                total += g[co] * w_scale[co] * tapped;
             }
-            dx[c] += total * inv_positions;
         }
     }
 }

@@ -6,12 +6,13 @@ void nt_conv2d_s8_gc_count(int32_t n, int32_t positions, int32_t c, int32_t act_
         const int8_t *yb = y + (size_t)b * positions * c;
         float *a = active + (size_t)b * c;
         for (int32_t ch = 0; ch < c; ++ch) {
-            int32_t count = 0;
-            for (int32_t i = 0; i < positions; ++i) {
-                const int32_t v = yb[(size_t)i * c + ch];
-                count += (v > act_min && v < act_max) ? 1 : 0;
+            a[ch] = 0.0f;
+        }
+        for (int32_t i = 0; i < positions; ++i) {
+            const int8_t *row = yb + (size_t)i * c;
+            for (int32_t ch = 0; ch < c; ++ch) {
+                a[ch] += (row[ch] > act_min && row[ch] < act_max) ? 1.0f : 0.0f;
             }
-            a[ch] = (float)count;
         }
     }
 }

@@ -1,34 +1,115 @@
+#include <string.h>
+
 #include "nt/kernels.h"
+
+/* The shifted-window sums by inclusion-exclusion instead of one pass per tap. Tap (kh, kw) reads the input
+ * rows R = {oh*stride - pad + kh} and columns C = {ow*stride - pad + kw} inside the input: a sub-range of one
+ * residue class of rows (mod stride) and one of columns. Its sum is the class's total, less the class's rows
+ * outside R and columns outside C, plus the positions in both (taken off twice). Cost: one pass over the
+ * input plus a few border rows and columns per tap, against k*k passes. The int8 values are summed as floats
+ * holding integers (exact below 2^16 input positions); then each tap adds its count of positions times the
+ * input offset and is scaled. */
+
+/* First and last input index a tap reaches along one axis, or first > last when it reaches none. */
+static void reach(int32_t out, int32_t in, int32_t stride, int32_t pad, int32_t tap, int32_t *first, int32_t *last)
+{
+    int32_t o0 = 0;
+    while (o0 < out && o0 * stride - pad + tap < 0) {
+        ++o0;
+    }
+    int32_t o1 = out - 1;
+    while (o1 >= o0 && o1 * stride - pad + tap >= in) {
+        --o1;
+    }
+    *first = o0 * stride - pad + tap;
+    *last = o1 >= o0 ? o1 * stride - pad + tap : *first - 1;
+}
+
+/* s[c] += sign * sum over rows r0, r0+step, ... <= r1 and columns c0, c0+step, ... <= c1 of x. */
+static void add_block(const nt_conv2d_params_t *p, const int8_t *x, int32_t r0, int32_t r1, int32_t c0, int32_t c1, int32_t step,
+                      float sign, float *s)
+{
+    for (int32_t r = r0; r <= r1; r += step) {
+        for (int32_t col = c0; col <= c1; col += step) {
+            const int8_t *px = x + ((size_t)r * p->in_w + col) * p->in_c;
+            for (int32_t c = 0; c < p->in_c; ++c) {
+                s[c] += sign * (float)px[c];
+            }
+        }
+    }
+}
 
 void nt_conv2d_s8_gc_sums(const nt_conv2d_params_t *p, int32_t input_offset, float x_scale, const int8_t *x, float *sums)
 {
-    const int32_t k = p->kernel;
+    const int32_t k = p->kernel, st = p->stride, pad = p->pad;
+    const size_t cin = (size_t)p->in_c;
     for (int32_t n = 0; n < p->n; ++n) {
-        const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * p->in_c;
-        float *sn = sums + (size_t)n * k * k * p->in_c;
-        for (int32_t kh = 0; kh < k; ++kh) {
-            for (int32_t kw = 0; kw < k; ++kw) {
-                float *s = sn + ((size_t)kh * k + kw) * p->in_c;
-                for (int32_t c = 0; c < p->in_c; ++c) {
-                    /* int32 is exact: |x + offset| <= 256 at each of fewer than 2^23 positions. */
-                    int32_t acc = 0;
-                    int32_t taps = 0;
-                    for (int32_t oh = 0; oh < p->out_h; ++oh) {
-                        const int32_t ih = oh * p->stride - p->pad + kh;
-                        if (ih < 0 || ih >= p->in_h) {
-                            continue;
-                        }
-                        const int8_t *row = xn + (size_t)ih * p->in_w * p->in_c + c;
-                        for (int32_t ow = 0; ow < p->out_w; ++ow) {
-                            const int32_t iw = ow * p->stride - p->pad + kw;
-                            if (iw >= 0 && iw < p->in_w) {
-                                acc += row[(size_t)iw * p->in_c];
-                                ++taps;
-                            }
-                        }
-                    }
-                    s[c] = x_scale * (float)(acc + taps * input_offset);
+        const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * cin;
+        float *sn = sums + (size_t)n * k * k * cin;
+        /* Each residue class's total goes into the first tap of that class; the others copy it. */
+        uint8_t done[7 * 7] = { 0 };
+        for (int32_t tap = 0; tap < k * k; ++tap) {
+            const int32_t kh = tap / k, kw = tap % k;
+            float *s = sn + (size_t)tap * cin;
+            int32_t r0, r1, c0, c1;
+            reach(p->out_h, p->in_h, st, pad, kh, &r0, &r1);
+            reach(p->out_w, p->in_w, st, pad, kw, &c0, &c1);
+            if (r0 > r1 || c0 > c1) {
+                memset(s, 0, cin * sizeof *s);
+                done[tap] = 1;
+                continue;
+            }
+            /* The class: rows and columns congruent to r0 and c0 modulo the stride, from the first in the input. */
+            const int32_t rf = r0 % st, cf = c0 % st;
+            const int32_t rl = rf + (p->in_h - 1 - rf) / st * st, cl = cf + (p->in_w - 1 - cf) / st * st;
+            int32_t source = -1;
+            for (int32_t t = 0; t < tap && source < 0; ++t) {
+                int32_t a0, a1, b0, b1;
+                reach(p->out_h, p->in_h, st, pad, t / k, &a0, &a1);
+                reach(p->out_w, p->in_w, st, pad, t % k, &b0, &b1);
+                if (a0 <= a1 && b0 <= b1 && a0 % st == rf && b0 % st == cf) {
+                    source = t;
                 }
+            }
+            if (source >= 0) {
+                /* The source tap still holds the class total: its own corrections come last (below). */
+                memcpy(s, sn + (size_t)source * cin, cin * sizeof *s);
+            } else {
+                memset(s, 0, cin * sizeof *s);
+                add_block(p, xn, rf, rl, cf, cl, st, 1.0f, s);
+            }
+        }
+        /* Corrections, then the scale. A tap that is another's source is corrected after every copy of it. */
+        for (int32_t tap = 0; tap < k * k; ++tap) {
+            if (done[tap]) {
+                continue;
+            }
+            const int32_t kh = tap / k, kw = tap % k;
+            float *s = sn + (size_t)tap * cin;
+            int32_t r0, r1, c0, c1;
+            reach(p->out_h, p->in_h, st, pad, kh, &r0, &r1);
+            reach(p->out_w, p->in_w, st, pad, kw, &c0, &c1);
+            const int32_t rf = r0 % st, cf = c0 % st;
+            const int32_t rl = rf + (p->in_h - 1 - rf) / st * st, cl = cf + (p->in_w - 1 - cf) / st * st;
+            /* Class rows before r0 and after r1 over all class columns; class columns outside [c0, c1] over all
+             * class rows; the corners were taken off twice. */
+            add_block(p, xn, rf, r0 - st, cf, cl, st, -1.0f, s);
+            add_block(p, xn, r1 + st, rl, cf, cl, st, -1.0f, s);
+            add_block(p, xn, rf, rl, cf, c0 - st, st, -1.0f, s);
+            add_block(p, xn, rf, rl, c1 + st, cl, st, -1.0f, s);
+            add_block(p, xn, rf, r0 - st, cf, c0 - st, st, 1.0f, s);
+            add_block(p, xn, rf, r0 - st, c1 + st, cl, st, 1.0f, s);
+            add_block(p, xn, r1 + st, rl, cf, c0 - st, st, 1.0f, s);
+            add_block(p, xn, r1 + st, rl, c1 + st, cl, st, 1.0f, s);
+        }
+        for (int32_t tap = 0; tap < k * k; ++tap) {
+            int32_t r0, r1, c0, c1;
+            reach(p->out_h, p->in_h, st, pad, tap / k, &r0, &r1);
+            reach(p->out_w, p->in_w, st, pad, tap % k, &c0, &c1);
+            const float offset = r0 > r1 || c0 > c1 ? 0.0f : (float)(((r1 - r0) / st + 1) * ((c1 - c0) / st + 1) * input_offset);
+            float *s = sn + (size_t)tap * cin;
+            for (size_t c = 0; c < cin; ++c) {
+                s[c] = x_scale * (s[c] + offset);
             }
         }
     }

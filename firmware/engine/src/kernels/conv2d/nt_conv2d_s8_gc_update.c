@@ -4,15 +4,28 @@
 
 #include "nt_conv2d_s8_gc_weights.h"
 
-/* xorshift32: the stochastic rounding's uniform numbers, u in [0, 1) from the top 24 bits. */
-static inline float next_uniform(uint32_t *state)
+/* A 32-bit linear congruential generator (Numerical Recipes' constants): its top 16 bits are the rounding's
+ * uniform fraction. */
+static inline uint32_t next_state(uint32_t state)
 {
-    uint32_t s = *state;
-    s ^= s << 13;
-    s ^= s >> 17;
-    s ^= s << 5;
-    *state = s;
-    return (float)(s >> 8) * (1.0f / 16777216.0f);
+    return state * 1664525u + 1013904223u;
+}
+
+/* w[i * w_step] -= SR(f * s[i * s_step]) for i < count, clamped to [-127, 127]. The step is taken in 1/65536
+ * quanta (truncated: a bias below 2^-16 of a quantum) and bounded so that nothing overflows; then
+ * floor(w - step + u) is an arithmetic shift. */
+static void step_weights(int8_t *w, size_t w_step, const float *s, size_t s_step, int32_t count, float f, uint32_t *rng)
+{
+    uint32_t state = *rng;
+    for (int32_t i = 0; i < count; ++i) {
+        const float v = fminf(fmaxf(f * s[(size_t)i * s_step], -16777216.0f), 16777216.0f);
+        state = next_state(state);
+        int8_t *wi = w + (size_t)i * w_step;
+        int32_t next = ((int32_t)*wi * 65536 - (int32_t)v + (int32_t)(state >> 16)) >> 16;
+        next = next > 127 ? 127 : next < -127 ? -127 : next;
+        *wi = (int8_t)next;
+    }
+    *rng = state;
 }
 
 void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, const float *gbar, const float *scales, float lr,
@@ -23,6 +36,11 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, cons
     const int32_t cog = p->out_c / p->groups;
     const float positions = (float)(p->out_h * p->out_w);
     const float x_scale = scales[p->out_c];
+    const int depthwise = nt_gc_depthwise(p);
+    /* The accumulator b + sum (x + offset) * w must stay inside int32 (and inside the optimized kernels' doubled
+     * range): the bias stays within 2^30 less the largest sum of products. */
+    const int64_t products = (int64_t)k * k * cig * 255 * 128;
+    const float bias_limit = products < (1ll << 30) ? (float)((1ll << 30) - products) : 0.0f;
     for (int32_t co = 0; co < p->out_c; ++co) {
         if (filters && !filters[co]) {
             continue;
@@ -39,25 +57,27 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, cons
         const float s_w = scales[co];
         if (b) {
             /* db = g * positions; QAS: delta b_q = lr * (s_x s_w db) / (s_x s_w)^2, rounded to nearest. */
-            const float step = lr * g * positions / (x_scale * s_w);
-            const float next = (float)b[co] - rintf(step);
-            b[co] = next > 2147483520.0f ? 2147483520 : next < -2147483520.0f ? -2147483520 : (int32_t)next;
+            const float next = fminf(fmaxf((float)b[co] - rintf(lr * g * positions / (x_scale * s_w)), -bias_limit), bias_limit);
+            b[co] = (int32_t)next;
         }
         if (!w) {
             continue;
         }
-        /* dW = g * S (over the batch: sum_n gbar[n,co] * sums[n]); QAS: delta w_q = lr * (s_w dW) / s_w^2. */
+        /* dW = sum_n gbar[n,co] * sums[n] (g * S for one sample); QAS: delta w_q = lr * (s_w dW) / s_w^2, taken as
+         * (lr / s_w) * gbar * S in 1/65536 quanta, sample by sample for a batch (each sample's step rounded). */
         const int32_t ci0 = (co / cog) * cig;
-        for (int32_t tap = 0; tap < k * k; ++tap) {
-            for (int32_t ci = 0; ci < cig; ++ci) {
-                float dw = 0.0f;
-                for (int32_t n = 0; n < p->n; ++n) {
-                    dw += gbar[(size_t)n * p->out_c + co] * sums[((size_t)n * k * k + tap) * p->in_c + ci0 + ci];
+        for (int32_t n = 0; n < p->n; ++n) {
+            const float f = lr / s_w * gbar[(size_t)n * p->out_c + co] * 65536.0f;
+            const float *sn = sums + (size_t)n * k * k * p->in_c;
+            if (depthwise) {
+                step_weights(w + co, (size_t)p->out_c, sn + co, (size_t)p->in_c, k * k, f, rng);
+            } else if (p->groups == 1) {
+                /* OHWI w[co][tap][ci] and sums[tap][ci] run in the same order. */
+                step_weights(w + nt_gc_s8_weight(p, co, 0, 0), 1u, sn, 1u, k * k * cig, f, rng);
+            } else {
+                for (int32_t tap = 0; tap < k * k; ++tap) {
+                    step_weights(w + nt_gc_s8_weight(p, co, tap, 0), 1u, sn + (size_t)tap * p->in_c + ci0, 1u, cig, f, rng);
                 }
-                const float step = lr * dw / s_w;
-                const size_t at = nt_gc_s8_weight(p, co, tap, ci);
-                const float next = floorf((float)w[at] - step + next_uniform(rng));
-                w[at] = (int8_t)(next > 127.0f ? 127.0f : next < -127.0f ? -127.0f : next);
             }
         }
     }
