@@ -53,6 +53,13 @@ public static class TrainingPlanner
     /// <summary>Bytes of the stack's bank kept for the firmware's own statics (buffers, executor state), besides the stack.</summary>
     public const long FirmwareRamReserve = 16 * 1024;
 
+    /// <summary>
+    /// gc's default depth: the trailing convs whose output maps have at most this many positions (3x3 is 9). On
+    /// larger maps the per-channel mean is a coarse gradient (see `nanotrain diagnose gc`) and training them from it
+    /// overshoots.
+    /// </summary>
+    public const int MaxCondensedPositions = 9;
+
     /// <summary>Flash kept for the firmware's code.</summary>
     public const long FirmwareFlashReserve = 128 * 1024;
 
@@ -93,7 +100,8 @@ public static class TrainingPlanner
     /// <summary>
     /// Plans <paramref name="method"/> for <paramref name="board"/> (or for the host: one unbounded "arena" bank when
     /// null). <paramref name="int8"/> is needed by last-layer and gc. <paramref name="budget"/> caps the SRAM (0: the
-    /// board's). <paramref name="trainConvs"/> is how many of the deepest convs gc trains (0: as many as fit).
+    /// board's). <paramref name="trainConvs"/> is how many of the deepest convs gc trains (0: those on small maps, as
+    /// many as fit; see <see cref="MaxCondensedPositions"/>).
     /// </summary>
     public static TrainingPlan Plan(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, QuantizedModel? int8, TrainingMethod method,
         BoardDescriptor? board, long budget = 0, int trainConvs = 0)
@@ -136,8 +144,11 @@ public static class TrainingPlanner
             }
             else
             {
-                // The memory grows with the depth: the deepest plan that fits (binary search), at least one conv.
-                int lo = 1, hi = convs.Count;
+                // Condensing is exact where the output map is one position and close where it is small: by default the
+                // trailing convs whose outputs have at most MaxCondensedPositions positions, as many of them as fit
+                // (the memory grows with the depth: binary search), at least one.
+                int small = convs.AsEnumerable().Reverse().TakeWhile(c => q.Shapes[c.Output].H * q.Shapes[c.Output].W <= MaxCondensedPositions).Count();
+                int lo = 1, hi = Math.Max(1, small);
                 best = Make(1);
                 while (lo < hi && best.FitsSram)
                 {

@@ -40,7 +40,7 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, cons
     /* The accumulator b + sum (x + offset) * w must stay inside int32 (and inside the optimized kernels' doubled
      * range): the bias stays within 2^30 less the largest sum of products. */
     const int64_t products = (int64_t)k * k * cig * 255 * 128;
-    const float bias_limit = products < (1ll << 30) ? (float)((1ll << 30) - products) : 0.0f;
+    const float bias_limit = products < (1ll << 30) - 128 ? (float)((1ll << 30) - 128 - products) : 0.0f; /* (floats are 64 apart there) */
     for (int32_t co = 0; co < p->out_c; ++co) {
         if (filters && !filters[co]) {
             continue;
