@@ -26,7 +26,7 @@ public static class PlanCommand
             Description = "full (every fp32 weight), last-layer (int8 network, fp32 classifier), bias-only (fp32 biases), gc (gradient condensing: the deepest int8 convs and the classifier)",
             DefaultValueFactory = _ => "last-layer",
         };
-        var trainConvs = new Option<int>("--train-convs") { Description = "gc: how many of the deepest convs train (default: the trailing convs whose outputs are at most 3x3, as many as fit the budget)", DefaultValueFactory = _ => 0 };
+        var trainConvs = new Option<int>("--train-convs") { Description = "gc: how many of the deepest convs train (default: the trailing convs whose outputs are at most 2x2, as many as fit the budget)", DefaultValueFactory = _ => 0 };
         var budget = new Option<long>("--budget") { Description = "SRAM budget in bytes (default: the board's banks less the stack and firmware reserve)", DefaultValueFactory = _ => 0 };
         var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer and gc; default: quantize here on 64 training images" };
         var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
