@@ -50,12 +50,7 @@ public class GcTrainingTests
     public void GcFitsTheStm32F746InAFifthOfFullFineTuning()
     {
         var paths = RepoPaths.Locate();
-        var graph = ZooModel.FromZoo(paths, "mbv2-w0.35").Build();
-        var weights = Checkpoint.Load(Path.Combine(paths.Models, "pretrained", "mbv2-w0.35.ntck")).Weights;
-        var rng = new SplitMix64(3);
-        var pixels = Enumerable.Range(0, 8 * Core.Data.DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
-        var images = new Core.Data.LabeledImages("random", 10, new byte[8], pixels);
-        var quantized = Core.Quantization.Quantizer.Quantize(graph, weights, Quantization.Calibrator.Calibrate(graph, weights, images, 8, null, 1));
+        var (graph, weights, quantized) = TestModels.QuantizedMbv2();
         var board = BoardCatalog.FromRepo(paths).Get("stm32f746");
         var gc = TrainingPlanner.Plan(graph, weights, quantized, TrainingMethod.Gc, board);
         var full = TrainingPlanner.Plan(graph, weights, null, TrainingMethod.Full, board);

@@ -120,23 +120,12 @@ public class PlannedLayoutTests
         }
     }
 
-    private static (ModelGraph Graph, IReadOnlyDictionary<string, float[]> Weights, Core.Quantization.QuantizedModel Model) QuantizedMbv2()
-    {
-        var paths = RepoPaths.Locate();
-        var graph = ZooModel.FromZoo(paths, "mbv2-w0.35").Build();
-        var weights = Checkpoint.Load(Path.Combine(paths.Models, "pretrained", "mbv2-w0.35.ntck")).Weights;
-        var rng = new SplitMix64(3);
-        var pixels = Enumerable.Range(0, 8 * Core.Data.DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
-        var images = new Core.Data.LabeledImages("random", 10, new byte[8], pixels);
-        return (graph, weights, Core.Quantization.Quantizer.Quantize(graph, weights, Quantization.Calibrator.Calibrate(graph, weights, images, 8, null, 1)));
-    }
-
     [Theory]
     [InlineData("openmv-h7")]
     [InlineData("stm32f746")]
     public void LastLayerOfTheInt8ModelFitsWithinFivePercentOfTheBound(string boardId)
     {
-        var (graph, weights, quantized) = QuantizedMbv2();
+        var (graph, weights, quantized) = TestModels.QuantizedMbv2();
         var board = BoardCatalog.FromRepo(RepoPaths.Locate()).Get(boardId);
         var plan = TrainingPlanner.Plan(graph, weights, quantized, TrainingMethod.LastLayer, board);
         Assert.True(plan.Fits);
@@ -150,7 +139,7 @@ public class PlannedLayoutTests
     [Fact]
     public void DepthwiseConvsWrittenInPlaceTrainAsTheSequentialOnes()
     {
-        var (graph, weights, quantized) = QuantizedMbv2();
+        var (graph, weights, quantized) = TestModels.QuantizedMbv2();
         var fc = graph.Layers.OfType<FcLayer>().Last();
         var classifier = new Dictionary<string, float[]> { ["fc.w"] = weights[fc.Weight], ["fc.b"] = weights[fc.Bias] };
         var sequential = PlanWriter.WriteInt8WithFp32Classifier(quantized, classifier, new PlanOptions());

@@ -70,4 +70,16 @@ internal static class TestModels
         var ranges = Calibrator.Calibrate(g, weights, images, calibrationSamples, null, 1);
         return (Quantizer.Quantize(g, weights, ranges), weights, images);
     }
+
+    /// <summary>The pretrained mbv2-w0.35 quantized after calibration on 8 random images.</summary>
+    public static (ModelGraph Graph, IReadOnlyDictionary<string, float[]> Weights, QuantizedModel Model) QuantizedMbv2()
+    {
+        var paths = Core.Common.RepoPaths.Locate();
+        var graph = ZooModel.FromZoo(paths, "mbv2-w0.35").Build();
+        var weights = Checkpoint.Load(Path.Combine(paths.Models, "pretrained", "mbv2-w0.35.ntck")).Weights;
+        var rng = new SplitMix64(3);
+        var pixels = Enumerable.Range(0, 8 * DatasetSpec.ImageBytes).Select(_ => (byte)rng.NextBelow(256)).ToArray();
+        var images = new LabeledImages("random", 10, new byte[8], pixels);
+        return (graph, weights, Quantizer.Quantize(graph, weights, Calibrator.Calibrate(graph, weights, images, 8, null, 1)));
+    }
 }

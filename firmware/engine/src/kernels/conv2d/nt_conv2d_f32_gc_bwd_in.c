@@ -10,12 +10,7 @@ void nt_conv2d_f32_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, con
     const float inv_positions = 1.0f / (float)(p->in_h * p->in_w);
     /* Output positions per tap, the same for every channel (k <= 7). */
     float taps[7 * 7];
-    for (int32_t kh = 0; kh < k; ++kh) {
-        const int32_t rows = nt_gc_valid(p->out_h, p->in_h, p->stride, p->pad, kh);
-        for (int32_t kw = 0; kw < k; ++kw) {
-            taps[kh * k + kw] = (float)(rows * nt_gc_valid(p->out_w, p->in_w, p->stride, p->pad, kw));
-        }
-    }
+    nt_gc_tap_counts(p, 1.0f, taps);
     for (int32_t n = 0; n < p->n; ++n) {
         const float *g = gbar + (size_t)n * p->out_c;
         float *dx = dxbar + (size_t)n * p->in_c;

@@ -15,4 +15,15 @@ static inline int32_t nt_gc_valid(int32_t out, int32_t in, int32_t stride, int32
     return count;
 }
 
+/* taps[kh*k + kw] = scale * the output positions whose tap (kh, kw) lands inside the input (k <= 7: 49 entries). */
+static inline void nt_gc_tap_counts(const nt_conv2d_params_t *p, float scale, float *taps)
+{
+    for (int32_t kh = 0; kh < p->kernel; ++kh) {
+        const int32_t rows = nt_gc_valid(p->out_h, p->in_h, p->stride, p->pad, kh);
+        for (int32_t kw = 0; kw < p->kernel; ++kw) {
+            taps[kh * p->kernel + kw] = (float)(rows * nt_gc_valid(p->out_w, p->in_w, p->stride, p->pad, kw)) * scale;
+        }
+    }
+}
+
 #endif /* NT_CONV2D_GC_TAPS_H */

@@ -9,13 +9,8 @@ void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, cons
     const int32_t cig = p->in_c / p->groups;
     const int32_t cog = p->out_c / p->groups;
     const float inv_positions = 1.0f / (float)(p->in_h * p->in_w);
-    float taps[7 * 7];
-    for (int32_t kh = 0; kh < k; ++kh) {
-        const int32_t rows = nt_gc_valid(p->out_h, p->in_h, p->stride, p->pad, kh);
-        for (int32_t kw = 0; kw < k; ++kw) {
-            taps[kh * k + kw] = (float)(rows * nt_gc_valid(p->out_w, p->in_w, p->stride, p->pad, kw)) * inv_positions;
-        }
-    }
+    float taps[7 * 7]; /* each tap's output positions over the input's: dx's mean weighs each tap by them */
+    nt_gc_tap_counts(p, inv_positions, taps);
     for (int32_t n = 0; n < p->n; ++n) {
         const float *g = gbar + (size_t)n * p->out_c;
         float *dx = dxbar + (size_t)n * p->in_c;
