@@ -2,6 +2,8 @@
 #ifndef NT_TEST_H
 #define NT_TEST_H
 
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,5 +25,18 @@
             exit(1);                                                                    \
         }                                                                               \
     } while (0)
+
+/* Largest |a-b| over two float vectors, relative to the largest |a| (absolute when that is tiny). */
+static inline double nt_test_max_error(const float *a, const float *b, size_t count)
+{
+    double scale = 1e-6, err = 0.0;
+    for (size_t i = 0; i < count; ++i) {
+        scale = fmax(scale, fabs((double)a[i]));
+    }
+    for (size_t i = 0; i < count; ++i) {
+        err = fmax(err, fabs((double)a[i] - (double)b[i]) / scale);
+    }
+    return err;
+}
 
 #endif

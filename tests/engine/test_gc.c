@@ -37,19 +37,6 @@ static float *zeros(size_t count)
     return v;
 }
 
-/* Largest |a-b| over the vectors, relative to the largest |a| (absolute when that is tiny). */
-static double max_error(const float *a, const float *b, size_t count)
-{
-    double scale = 1e-6, err = 0.0;
-    for (size_t i = 0; i < count; ++i) {
-        scale = fmax(scale, fabs((double)a[i]));
-    }
-    for (size_t i = 0; i < count; ++i) {
-        err = fmax(err, fabs((double)a[i] - (double)b[i]) / scale);
-    }
-    return err;
-}
-
 /* One conv shape: returns the condensed dW's error against the exact one (with a constant gradient when
  * `constant`, after checking db and dx then). */
 static double check_conv(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t cout, int32_t k, int32_t s, int32_t pad,
@@ -72,16 +59,16 @@ static double check_conv(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t c
     nt_conv2d_f32_gc_sums(&p, x, sums);
     nt_conv2d_f32_gc_bwd_w(&p, sums, gbar, gdw, gdb);
     nt_conv2d_f32_gc_bwd_in(&p, gbar, wt, gdx);
-    const double dw_error = max_error(dw, gdw, nw);
+    const double dw_error = nt_test_max_error(dw, gdw, nw);
     if (constant) {
         NT_CHECK(dw_error < 1e-5);
-        NT_CHECK(max_error(db, gdb, (size_t)cout) < 1e-5);
+        NT_CHECK(nt_test_max_error(db, gdb, (size_t)cout) < 1e-5);
         float *mean = zeros((size_t)n * cin);
         for (size_t i = 0; i < nx; ++i) {
             const size_t b = i / ((size_t)h * w * cin);
             mean[b * cin + i % cin] += dx[i] / (float)(h * w);
         }
-        NT_CHECK(max_error(mean, gdx, (size_t)n * cin) < 1e-5);
+        NT_CHECK(nt_test_max_error(mean, gdx, (size_t)n * cin) < 1e-5);
         free(mean);
     }
     free(x), free(wt), free(gbar), free(dy), free(dw), free(db), free(dx), free(sums), free(gdw), free(gdb), free(gdx);
@@ -110,7 +97,7 @@ static void check_relu6_and_gap(void)
     float *active = zeros((size_t)n * c), *gdx = zeros((size_t)n * c);
     nt_relu6_f32_gc_count(n, positions, c, y, active);
     nt_relu6_f32_gc_bwd_in(n, positions, c, active, gbar, gdx);
-    NT_CHECK(max_error(mean, gdx, (size_t)n * c) < 1e-5);
+    NT_CHECK(nt_test_max_error(mean, gdx, (size_t)n * c) < 1e-5);
     float total = 0.0f;
     for (int32_t i = 0; i < n * c; ++i) {
         NT_CHECK(active[i] >= 0.0f && active[i] <= (float)positions);

@@ -28,18 +28,6 @@ static void *alloc(size_t bytes)
     return v;
 }
 
-static double max_error(const float *a, const float *b, size_t count)
-{
-    double scale = 1e-6, err = 0.0;
-    for (size_t i = 0; i < count; ++i) {
-        scale = fmax(scale, fabs((double)a[i]));
-    }
-    for (size_t i = 0; i < count; ++i) {
-        err = fmax(err, fabs((double)a[i] - (double)b[i]) / scale);
-    }
-    return err;
-}
-
 static int depthwise(const nt_conv2d_params_t *p) { return p->groups > 1 && p->groups == p->in_c && p->groups == p->out_c; }
 
 /* Index of weight (co, tap, ci_g) in the int8 layouts and in fp32 HWIO. */
@@ -69,7 +57,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     float *sums = alloc((size_t)n * k * k * cin * sizeof(float)), *ref = alloc((size_t)n * k * k * cin * sizeof(float));
     nt_conv2d_s8_gc_sums(&p, -zero_point, x_scale, xq, sums);
     nt_conv2d_f32_gc_sums(&p, x, ref);
-    NT_CHECK(max_error(ref, sums, (size_t)n * k * k * cin) < 1e-5);
+    NT_CHECK(nt_test_max_error(ref, sums, (size_t)n * k * k * cin) < 1e-5);
 
     /* The input gradient from int8 weights with per-channel scales equals the fp32 kernel's on w = s_w * w_q. */
     int8_t *wq = alloc(nw);
@@ -94,7 +82,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     float *dx = alloc((size_t)n * cin * sizeof(float)), *dx_ref = alloc((size_t)n * cin * sizeof(float));
     nt_conv2d_s8_gc_bwd_in(&p, gbar, wq, scales, dx);
     nt_conv2d_f32_gc_bwd_in(&p, gbar, wf, dx_ref);
-    NT_CHECK(max_error(dx_ref, dx, (size_t)n * cin) < 1e-5);
+    NT_CHECK(nt_test_max_error(dx_ref, dx, (size_t)n * cin) < 1e-5);
 
     /* QAS with whole steps: choose lr so that lr * dW / s_w is an integer for every weight; the update is then
      * exact whatever the rounding draws. dW = sum_n gbar[n,co] * sums[n,tap,c]; with sums and gbar set to

@@ -1,7 +1,7 @@
 #include "nt/kernels.h"
 
 #include "nt_conv2d_gc_taps.h"
-#include "nt_conv2d_s8_gc_weights.h"
+#include "nt_conv2d_s8_generic.h"
 
 void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, const int8_t *w, const float *w_scale, float *dxbar)
 {
@@ -23,11 +23,7 @@ void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, cons
             float *dxg = dx + (size_t)(co / cog) * cig;
             for (int32_t tap = 0; tap < k * k; ++tap) {
                 const float f = gs * taps[tap];
-                if (nt_gc_depthwise(p)) {
-                    dxg[0] += f * (float)w[nt_gc_s8_weight(p, co, tap, 0)];
-                    continue;
-                }
-                const int8_t *wp = w + nt_gc_s8_weight(p, co, tap, 0);
+                const int8_t *wp = w + nt_s8_weight_at(p, co, tap, 0); /* (depthwise: cig is 1) */
                 for (int32_t ci = 0; ci < cig; ++ci) {
                     dxg[ci] += f * (float)wp[ci];
                 }

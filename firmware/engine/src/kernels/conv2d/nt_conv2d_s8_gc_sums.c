@@ -43,31 +43,29 @@ void nt_conv2d_s8_gc_sums(const nt_conv2d_params_t *p, int32_t input_offset, flo
 {
     const int32_t k = p->kernel, st = p->stride, pad = p->pad;
     const size_t cin = (size_t)p->in_c;
+    /* The input rows each kh reaches and the columns each kw reaches, with their residue class's last index. */
+    int32_t r0[7], r1[7], rl[7], c0[7], c1[7], cl[7];
+    for (int32_t t = 0; t < k; ++t) {
+        reach(p->out_h, p->in_h, st, pad, t, &r0[t], &r1[t]);
+        reach(p->out_w, p->in_w, st, pad, t, &c0[t], &c1[t]);
+        rl[t] = r0[t] % st + (p->in_h - 1 - r0[t] % st) / st * st;
+        cl[t] = c0[t] % st + (p->in_w - 1 - c0[t] % st) / st * st;
+    }
     for (int32_t n = 0; n < p->n; ++n) {
         const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * cin;
         float *sn = sums + (size_t)n * k * k * cin;
         /* Each residue class's total goes into the first tap of that class; the others copy it. */
-        uint8_t done[7 * 7] = { 0 };
         for (int32_t tap = 0; tap < k * k; ++tap) {
             const int32_t kh = tap / k, kw = tap % k;
             float *s = sn + (size_t)tap * cin;
-            int32_t r0, r1, c0, c1;
-            reach(p->out_h, p->in_h, st, pad, kh, &r0, &r1);
-            reach(p->out_w, p->in_w, st, pad, kw, &c0, &c1);
-            if (r0 > r1 || c0 > c1) {
-                memset(s, 0, cin * sizeof *s);
-                done[tap] = 1;
+            if (r0[kh] > r1[kh] || c0[kw] > c1[kw]) {
+                memset(s, 0, cin * sizeof *s); /* reaches no input */
                 continue;
             }
-            /* The class: rows and columns congruent to r0 and c0 modulo the stride, from the first in the input. */
-            const int32_t rf = r0 % st, cf = c0 % st;
-            const int32_t rl = rf + (p->in_h - 1 - rf) / st * st, cl = cf + (p->in_w - 1 - cf) / st * st;
             int32_t source = -1;
             for (int32_t t = 0; t < tap && source < 0; ++t) {
-                int32_t a0, a1, b0, b1;
-                reach(p->out_h, p->in_h, st, pad, t / k, &a0, &a1);
-                reach(p->out_w, p->in_w, st, pad, t % k, &b0, &b1);
-                if (a0 <= a1 && b0 <= b1 && a0 % st == rf && b0 % st == cf) {
+                const int32_t th = t / k, tw = t % k;
+                if (r0[th] <= r1[th] && c0[tw] <= c1[tw] && r0[th] % st == r0[kh] % st && c0[tw] % st == c0[kw] % st) {
                     source = t;
                 }
             }
@@ -76,38 +74,28 @@ void nt_conv2d_s8_gc_sums(const nt_conv2d_params_t *p, int32_t input_offset, flo
                 memcpy(s, sn + (size_t)source * cin, cin * sizeof *s);
             } else {
                 memset(s, 0, cin * sizeof *s);
-                add_block(p, xn, rf, rl, cf, cl, st, 1.0f, s);
+                add_block(p, xn, r0[kh] % st, rl[kh], c0[kw] % st, cl[kw], st, 1.0f, s);
             }
         }
-        /* Corrections, then the scale. A tap that is another's source is corrected after every copy of it. */
+        /* Corrections, the offset, then the scale. A tap that is another's source is corrected after every copy of it. */
         for (int32_t tap = 0; tap < k * k; ++tap) {
-            if (done[tap]) {
-                continue;
-            }
             const int32_t kh = tap / k, kw = tap % k;
             float *s = sn + (size_t)tap * cin;
-            int32_t r0, r1, c0, c1;
-            reach(p->out_h, p->in_h, st, pad, kh, &r0, &r1);
-            reach(p->out_w, p->in_w, st, pad, kw, &c0, &c1);
-            const int32_t rf = r0 % st, cf = c0 % st;
-            const int32_t rl = rf + (p->in_h - 1 - rf) / st * st, cl = cf + (p->in_w - 1 - cf) / st * st;
+            if (r0[kh] > r1[kh] || c0[kw] > c1[kw]) {
+                continue;
+            }
+            const int32_t rf = r0[kh] % st, cf = c0[kw] % st;
             /* Class rows before r0 and after r1 over all class columns; class columns outside [c0, c1] over all
              * class rows; the corners were taken off twice. */
-            add_block(p, xn, rf, r0 - st, cf, cl, st, -1.0f, s);
-            add_block(p, xn, r1 + st, rl, cf, cl, st, -1.0f, s);
-            add_block(p, xn, rf, rl, cf, c0 - st, st, -1.0f, s);
-            add_block(p, xn, rf, rl, c1 + st, cl, st, -1.0f, s);
-            add_block(p, xn, rf, r0 - st, cf, c0 - st, st, 1.0f, s);
-            add_block(p, xn, rf, r0 - st, c1 + st, cl, st, 1.0f, s);
-            add_block(p, xn, r1 + st, rl, cf, c0 - st, st, 1.0f, s);
-            add_block(p, xn, r1 + st, rl, c1 + st, cl, st, 1.0f, s);
-        }
-        for (int32_t tap = 0; tap < k * k; ++tap) {
-            int32_t r0, r1, c0, c1;
-            reach(p->out_h, p->in_h, st, pad, tap / k, &r0, &r1);
-            reach(p->out_w, p->in_w, st, pad, tap % k, &c0, &c1);
-            const float offset = r0 > r1 || c0 > c1 ? 0.0f : (float)(((r1 - r0) / st + 1) * ((c1 - c0) / st + 1) * input_offset);
-            float *s = sn + (size_t)tap * cin;
+            add_block(p, xn, rf, r0[kh] - st, cf, cl[kw], st, -1.0f, s);
+            add_block(p, xn, r1[kh] + st, rl[kh], cf, cl[kw], st, -1.0f, s);
+            add_block(p, xn, rf, rl[kh], cf, c0[kw] - st, st, -1.0f, s);
+            add_block(p, xn, rf, rl[kh], c1[kw] + st, cl[kw], st, -1.0f, s);
+            add_block(p, xn, rf, r0[kh] - st, cf, c0[kw] - st, st, 1.0f, s);
+            add_block(p, xn, rf, r0[kh] - st, c1[kw] + st, cl[kw], st, 1.0f, s);
+            add_block(p, xn, r1[kh] + st, rl[kh], cf, c0[kw] - st, st, 1.0f, s);
+            add_block(p, xn, r1[kh] + st, rl[kh], c1[kw] + st, cl[kw], st, 1.0f, s);
+            const float offset = (float)(((r1[kh] - r0[kh]) / st + 1) * ((c1[kw] - c0[kw]) / st + 1) * input_offset);
             for (size_t c = 0; c < cin; ++c) {
                 s[c] = x_scale * (s[c] + offset);
             }

@@ -2,7 +2,7 @@
 
 #include "nt/kernels.h"
 
-#include "nt_conv2d_s8_gc_weights.h"
+#include "nt_conv2d_s8_generic.h"
 
 /* A 32-bit linear congruential generator (Numerical Recipes' constants): its top 16 bits are the rounding's
  * uniform fraction. */
@@ -36,7 +36,7 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, cons
     const int32_t cog = p->out_c / p->groups;
     const float positions = (float)(p->out_h * p->out_w);
     const float x_scale = scales[p->out_c];
-    const int depthwise = nt_gc_depthwise(p);
+    const int depthwise = nt_s8_depthwise(p);
     /* The accumulator b + sum (x + offset) * w must stay inside int32 (and inside the optimized kernels' doubled
      * range): the bias stays within 2^30 less the largest sum of products. */
     const int64_t products = (int64_t)k * k * cig * 255 * 128;
@@ -73,10 +73,10 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, cons
                 step_weights(w + co, (size_t)p->out_c, sn + co, (size_t)p->in_c, k * k, f, rng);
             } else if (p->groups == 1) {
                 /* OHWI w[co][tap][ci] and sums[tap][ci] run in the same order. */
-                step_weights(w + nt_gc_s8_weight(p, co, 0, 0), 1u, sn, 1u, k * k * cig, f, rng);
+                step_weights(w + nt_s8_weight_at(p, co, 0, 0), 1u, sn, 1u, k * k * cig, f, rng);
             } else {
                 for (int32_t tap = 0; tap < k * k; ++tap) {
-                    step_weights(w + nt_gc_s8_weight(p, co, tap, 0), 1u, sn + (size_t)tap * p->in_c + ci0, 1u, cig, f, rng);
+                    step_weights(w + nt_s8_weight_at(p, co, tap, 0), 1u, sn + (size_t)tap * p->in_c + ci0, 1u, cig, f, rng);
                 }
             }
         }

@@ -14,12 +14,27 @@ static inline int8_t nt_s8_finish(const nt_s8_quant_t *q, int32_t acc, int32_t c
     return (int8_t)v;
 }
 
+/* Depthwise: one input and one output channel per group (weights [kh][kw][1][c]); with a single channel both
+ * layouts are the same. */
+static inline int nt_s8_depthwise(const nt_conv2d_params_t *p)
+{
+    return p->in_c == p->groups && p->out_c == p->groups;
+}
+
+/* Index of weight (co, tap = kh*k + kw, ci_g) in the int8 layouts: OHWI w[co][kh][kw][ci_g], or [kh][kw][1][c]. */
+static inline size_t nt_s8_weight_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci_g)
+{
+    if (nt_s8_depthwise(p)) {
+        return (size_t)tap * p->out_c + co;
+    }
+    return ((size_t)co * p->kernel * p->kernel + tap) * (p->in_c / p->groups) + ci_g;
+}
+
 static inline void nt_conv2d_s8_generic(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
                                         const int32_t *b, int8_t *y)
 {
     const int32_t cin_g = p->in_c / p->groups;
     const int32_t cout_g = p->out_c / p->groups;
-    const int32_t depthwise = cin_g == 1 && cout_g == 1;
     const int32_t k = p->kernel;
     for (int32_t n = 0; n < p->n; ++n) {
         for (int32_t oh = 0; oh < p->out_h; ++oh) {
@@ -39,11 +54,11 @@ static inline void nt_conv2d_s8_generic(const nt_conv2d_params_t *p, const nt_s8
                                 continue;
                             }
                             const int8_t *xrow = x + (((size_t)n * p->in_h + ih) * p->in_w + iw) * p->in_c + (size_t)g * cin_g;
-                            if (depthwise) {
-                                acc += ((int32_t)xrow[0] + q->input_offset) * w[((size_t)kh * k + kw) * p->out_c + co];
+                            if (nt_s8_depthwise(p)) {
+                                acc += ((int32_t)xrow[0] + q->input_offset) * w[nt_s8_weight_at(p, co, kh * k + kw, 0)];
                                 continue;
                             }
-                            const int8_t *wrow = w + (((size_t)co * k + kh) * k + kw) * cin_g;
+                            const int8_t *wrow = w + nt_s8_weight_at(p, co, kh * k + kw, 0);
                             for (int32_t ci = 0; ci < cin_g; ++ci) {
                                 acc += ((int32_t)xrow[ci] + q->input_offset) * wrow[ci];
                             }
