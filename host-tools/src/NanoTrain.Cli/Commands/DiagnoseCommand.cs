@@ -24,7 +24,7 @@ public static class DiagnoseCommand
     {
         var model = ModelOptions.Model();
         var checkpoint = ModelOptions.Checkpoint();
-        var data = new Option<string>("--data") { Description = "dataset the samples come from: mnist or fashion-mnist", DefaultValueFactory = _ => "mnist" };
+        var data = ModelOptions.Dataset("mnist", "dataset the samples come from: mnist or fashion-mnist");
         var samples = new Option<int>("--samples", "-n") { Description = "training samples (spread over the classes)", DefaultValueFactory = _ => 16 };
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();

@@ -24,10 +24,10 @@ public static class ModelOptions
         Description = "checkpoint file (default: models/pretrained/MODEL.ntck)",
     };
 
-    public static Option<string> Dataset() => new("--data")
+    public static Option<string> Dataset(string defaultName = "fashion-mnist", string description = "dataset: fashion-mnist or mnist") => new("--data")
     {
-        Description = "dataset: fashion-mnist or mnist",
-        DefaultValueFactory = _ => "fashion-mnist",
+        Description = description,
+        DefaultValueFactory = _ => defaultName,
     };
 
     public static Option<string?> Cache() => new("--cache")

@@ -28,7 +28,7 @@ public static class RunCommand
         {
             Description = "firmware image to run; with --plan, default: the trainer app built for the board; alone: boot it and exit with its status",
         };
-        var data = new Option<string>("--data") { Description = "dataset to stream: mnist or fashion-mnist", DefaultValueFactory = _ => "mnist" };
+        var data = ModelOptions.Dataset("mnist", "dataset to stream: mnist or fashion-mnist");
         var train = new Option<int>("--train") { Description = "training samples streamed to the board (class-balanced, shuffled with --seed)", DefaultValueFactory = _ => 100 };
         var test = new Option<int>("--test") { Description = "held-out test samples for top-1 before and after training", DefaultValueFactory = _ => 100 };
         var lr = new Option<float>("--lr") { Description = "SGD learning rate on the device", DefaultValueFactory = _ => 0.05f };

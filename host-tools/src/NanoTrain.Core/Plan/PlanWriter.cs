@@ -164,25 +164,25 @@ public static class PlanWriter
                 }
                 return (ushort)t;
             }
-            // A trainable int8 parameter: in SRAM, copied from the blob, updated in place by its op's backward.
-            ushort TrainableConst<T>(string tensorName, T[] values, byte dtype, int[] dims)
-                where T : unmanaged
-            {
-                int t = AddTensor(tensorName, dtype, 1, dims, (ushort)(PlanFormat.FlagInit | PlanFormat.FlagParam));
-                _tensors[t].InitOffset = AppendBlob(values);
-                _trainable.Add(tensorName);
-                return (ushort)t;
-            }
             bool Trains(string tensorName) => options.Trainable?.Contains(tensorName) == true;
             if (model.Ops.OfType<Quantization.QuantizedConv>().Any(c => Trains(c.Name + ".w.s8") || Trains(c.Name + ".b.s32")) && !options.Condense)
             {
                 throw new NanoTrainException(ErrorKind.Usage, $"{model.Name}: int8 convs train only with gradient condensing (there are no exact int8 backward kernels)");
             }
-            ushort Const<T>(string tensorName, T[] values, byte dtype, int[] dims)
+            // Read in place from the blob; or, when it trains, an int8 parameter in SRAM copied from the blob and updated
+            // in place by its op's backward.
+            ushort Const<T>(string tensorName, T[] values, byte dtype, int[] dims, bool trains = false)
                 where T : unmanaged
             {
-                int t = AddTensor(tensorName, dtype, 0, dims, 0);
-                _tensors[t].Offset = AppendBlob(values);
+                if (!trains)
+                {
+                    int frozen = AddTensor(tensorName, dtype, 0, dims, 0);
+                    _tensors[frozen].Offset = AppendBlob(values);
+                    return (ushort)frozen;
+                }
+                int t = AddTensor(tensorName, dtype, 1, dims, (ushort)(PlanFormat.FlagInit | PlanFormat.FlagParam));
+                _tensors[t].InitOffset = AppendBlob(values);
+                _trainable.Add(tensorName);
                 return (ushort)t;
             }
 
@@ -207,10 +207,8 @@ public static class PlanWriter
                         bool trainW = Trains(conv.Name + ".w.s8"), trainB = Trains(conv.Name + ".b.s32");
                         o.In[0] = S8(conv.Input);
                         int[] wDims = depthwise ? [conv.Kernel, conv.Kernel, 1, cout] : [cout, conv.Kernel, conv.Kernel, cin / conv.Groups];
-                        o.In[1] = trainW ? TrainableConst(conv.Name + ".w.s8", conv.Weight, PlanFormat.DtypeS8, wDims)
-                            : Const(conv.Name + ".w.s8", conv.Weight, PlanFormat.DtypeS8, wDims);
-                        o.In[2] = trainB ? TrainableConst(conv.Name + ".b.s32", conv.Bias, PlanFormat.DtypeS32, [1, 1, 1, cout])
-                            : Const(conv.Name + ".b.s32", conv.Bias, PlanFormat.DtypeS32, [1, 1, 1, cout]);
+                        o.In[1] = Const(conv.Name + ".w.s8", conv.Weight, PlanFormat.DtypeS8, wDims, trainW);
+                        o.In[2] = Const(conv.Name + ".b.s32", conv.Bias, PlanFormat.DtypeS32, [1, 1, 1, cout], trainB);
                         o.In[3] = Const(conv.Name + ".multiplier", conv.Quant.Multiplier, PlanFormat.DtypeS32, [1, 1, 1, cout]);
                         o.In[4] = Const(conv.Name + ".shift", conv.Quant.Shift, PlanFormat.DtypeS32, [1, 1, 1, cout]);
                         bool backward = trainW || trainB || _tensors[o.In[0]].Grad != PlanFormat.None;

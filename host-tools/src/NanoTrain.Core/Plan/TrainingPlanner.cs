@@ -64,14 +64,9 @@ public static class TrainingPlanner
     /// <summary>Flash kept for the firmware's code.</summary>
     public const long FirmwareFlashReserve = 128 * 1024;
 
-    public static TrainingMethod ParseMethod(string name) => name switch
-    {
-        "full" => TrainingMethod.Full,
-        "last-layer" => TrainingMethod.LastLayer,
-        "bias-only" => TrainingMethod.BiasOnly,
-        "gc" => TrainingMethod.Gc,
-        _ => throw new NanoTrainException(ErrorKind.Usage, $"unknown method '{name}'; methods: {MethodNames}"),
-    };
+    public static TrainingMethod ParseMethod(string name) =>
+        Enum.GetValues<TrainingMethod>().Where(m => NameOf(m) == name).Cast<TrainingMethod?>().FirstOrDefault()
+        ?? throw new NanoTrainException(ErrorKind.Usage, $"unknown method '{name}'; methods: {MethodNames}");
 
     public static string NameOf(TrainingMethod method) => method switch
     {
@@ -83,7 +78,7 @@ public static class TrainingPlanner
     };
 
     /// <summary>The methods' names, for help and errors.</summary>
-    public const string MethodNames = "full, last-layer, bias-only, gc";
+    public static string MethodNames => string.Join(", ", Enum.GetValues<TrainingMethod>().Select(NameOf));
 
     /// <summary>Methods that train the int8 network (and so need the int8 model).</summary>
     public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer or TrainingMethod.Gc;
@@ -127,10 +122,10 @@ public static class TrainingPlanner
             var q = int8 ?? throw new NanoTrainException(ErrorKind.Usage, $"{NameOf(method)} needs the int8 model");
             var classifier = ClassifierOf(graph, weights);
             var convs = q.Ops.OfType<QuantizedConv>().ToList();
+            HashSet<string> Deepest(int depth) => convs.Skip(convs.Count - depth).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
             TrainingPlan Make(int depth)
             {
-                var deepest = convs.Skip(convs.Count - depth).Select(c => c.Name).ToList();
-                var trainable = deepest.SelectMany(c => new[] { c + ".w.s8", c + ".b.s32" }).Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
+                var trainable = Deepest(depth).SelectMany(c => new[] { c + ".w.s8", c + ".b.s32" }).Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
                 var plan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with { Trainable = trainable, Condense = method == TrainingMethod.Gc });
                 return new TrainingPlan(plan, method, board, 0, stackReserve, limit) { TrainedConvs = depth };
             }
@@ -167,9 +162,9 @@ public static class TrainingPlanner
                 }
             }
             // Compared with fp32 training of the same parameters keeping everything.
-            var trained = convs.Skip(convs.Count - best.TrainedConvs).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            var trained = Deepest(best.TrainedConvs);
             var fp32 = TrainableOf(graph, TrainingMethod.LastLayer)!.Concat(graph.Layers.OfType<ConvLayer>().Where(c => trained.Contains(c.Name))
-                .SelectMany(c => new[] { c.Weight, c.Bias ?? c.Name + ".b" })).ToHashSet(StringComparer.Ordinal);
+                .SelectMany(c => new[] { c.Weight, FoldedBias(c) })).ToHashSet(StringComparer.Ordinal);
             return best with { KeepEverythingBytes = KeepEverything(graph, weights, fp32) };
         }
         var written = PlanWriter.Write(graph, weights, options with { Trainable = TrainableOf(graph, method) });
@@ -185,11 +180,13 @@ public static class TrainingPlanner
         {
             TrainingMethod.Full => null,
             TrainingMethod.LastLayer => new HashSet<string>(StringComparer.Ordinal) { fc.Weight, fc.Bias },
-            // Folding gives every conv followed by batch norm a bias named CONV.b.
-            TrainingMethod.BiasOnly => graph.Layers.OfType<ConvLayer>().Select(c => c.Bias ?? c.Name + ".b").Append(fc.Bias).ToHashSet(StringComparer.Ordinal),
+            TrainingMethod.BiasOnly => graph.Layers.OfType<ConvLayer>().Select(FoldedBias).Append(fc.Bias).ToHashSet(StringComparer.Ordinal),
             _ => throw new ArgumentOutOfRangeException(nameof(method), $"{NameOf(method)} trains the int8 network; its parameters depend on the depth"),
         };
     }
+
+    /// <summary>A conv's bias in the folded graph: its own, or the one folding batch norm in gives it (CONV.b).</summary>
+    private static string FoldedBias(ConvLayer conv) => conv.Bias ?? conv.Name + ".b";
 
     /// <summary>Every fp32 activation and its gradient kept, with the trainable parameters (fp32 names; null: all) and their gradients.</summary>
     public static long KeepEverything(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, IReadOnlySet<string>? trainable)

@@ -55,15 +55,8 @@ public static class GcDiagnosis
                 string w = convs[i].Weight;
                 var e = a.Floats(exact.Index["grad:" + w], exact.Elements[exact.Index[w]]);
                 var c = b.Floats(condensed.Index["grad:" + w], condensed.Elements[condensed.Index[w]]);
-                double dot = 0, ne = 0, nc = 0;
-                for (int j = 0; j < e.Length; j++)
-                {
-                    dot += (double)e[j] * c[j];
-                    ne += (double)e[j] * e[j];
-                    nc += (double)c[j] * c[j];
-                }
-                cosines[i].Add(ne > 0 && nc > 0 ? dot / Math.Sqrt(ne * nc) : (ne == nc ? 1.0 : 0.0));
-                ratios[i].Add(ne > 0 ? Math.Sqrt(nc / ne) : 0.0);
+                cosines[i].Add(Cosine(e, c));
+                ratios[i].Add(Norm(e) > 0 ? Norm(c) / Norm(e) : 0.0);
             }
             // Backward accumulates parameter gradients: a zero step clears them for the next sample.
             a.Update(new SgdConfig { Lr = 0 }, null);
@@ -75,5 +68,27 @@ public static class GcDiagnosis
             var shape = graph.ActivationOf(conv.Output);
             return new GcLayerError(conv.Name, shape.H * shape.W, cosines[i].Average(), cosines[i].Min(), ratios[i].Average());
         }).ToList();
+    }
+
+    /// <summary>Cosine similarity of an exact and an approximate gradient: 1 when both are zero, 0 when only one is.</summary>
+    private static double Cosine(ReadOnlySpan<float> exact, ReadOnlySpan<float> approximate)
+    {
+        double dot = 0;
+        for (int j = 0; j < exact.Length; j++)
+        {
+            dot += (double)exact[j] * approximate[j];
+        }
+        double ne = Norm(exact), na = Norm(approximate);
+        return ne > 0 && na > 0 ? dot / (ne * na) : (ne == na ? 1.0 : 0.0);
+    }
+
+    private static double Norm(ReadOnlySpan<float> v)
+    {
+        double sum = 0;
+        foreach (float x in v)
+        {
+            sum += (double)x * x;
+        }
+        return Math.Sqrt(sum);
     }
 }
