@@ -73,10 +73,10 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, cons
                 step_weights(w + co, (size_t)p->out_c, sn + co, (size_t)p->in_c, k * k, f, rng);
             } else if (p->groups == 1) {
                 /* OHWI w[co][tap][ci] and sums[tap][ci] run in the same order. */
-                step_weights(w + nt_s8_weight_at(p, co, 0, 0), 1u, sn, 1u, k * k * cig, f, rng);
+                step_weights(w + nt_s8_weight_of(p, co, 0, 0), 1u, sn, 1u, k * k * cig, f, rng);
             } else {
                 for (int32_t tap = 0; tap < k * k; ++tap) {
-                    step_weights(w + nt_s8_weight_at(p, co, tap, 0), 1u, sn + (size_t)tap * p->in_c + ci0, 1u, cig, f, rng);
+                    step_weights(w + nt_s8_weight_of(p, co, tap, 0), 1u, sn + (size_t)tap * p->in_c + ci0, 1u, cig, f, rng);
                 }
             }
         }

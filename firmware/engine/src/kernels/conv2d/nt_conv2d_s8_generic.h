@@ -21,13 +21,18 @@ static inline int nt_s8_depthwise(const nt_conv2d_params_t *p)
     return p->in_c == p->groups && p->out_c == p->groups;
 }
 
-/* Index of weight (co, tap = kh*k + kw, ci_g) in the int8 layouts: OHWI w[co][kh][kw][ci_g], or [kh][kw][1][c]. */
-static inline size_t nt_s8_weight_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci_g)
+/* Index of weight (co, tap = kh*k + kw, ci_g) in the int8 layouts: OHWI w[co][kh][kw][ci_g], or [kh][kw][1][c] when
+ * `depthwise` (nt_s8_depthwise). Plain values, so that loops keep them in registers. (The loop below spells the
+ * same layout out in its own order: through this helper it costs the boards more instructions.) */
+static inline size_t nt_s8_weight_at(int depthwise, int32_t taps, int32_t cin_g, int32_t out_c, int32_t co, int32_t tap, int32_t ci_g)
 {
-    if (nt_s8_depthwise(p)) {
-        return (size_t)tap * p->out_c + co;
-    }
-    return ((size_t)co * p->kernel * p->kernel + tap) * (p->in_c / p->groups) + ci_g;
+    return depthwise ? (size_t)tap * out_c + co : ((size_t)co * taps + tap) * cin_g + ci_g;
+}
+
+/* nt_s8_weight_at for a conv's parameters. */
+static inline size_t nt_s8_weight_of(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci_g)
+{
+    return nt_s8_weight_at(nt_s8_depthwise(p), p->kernel * p->kernel, p->in_c / p->groups, p->out_c, co, tap, ci_g);
 }
 
 static inline void nt_conv2d_s8_generic(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const int8_t *x, const int8_t *w,
@@ -35,6 +40,7 @@ static inline void nt_conv2d_s8_generic(const nt_conv2d_params_t *p, const nt_s8
 {
     const int32_t cin_g = p->in_c / p->groups;
     const int32_t cout_g = p->out_c / p->groups;
+    const int32_t depthwise = cin_g == 1 && cout_g == 1;
     const int32_t k = p->kernel;
     for (int32_t n = 0; n < p->n; ++n) {
         for (int32_t oh = 0; oh < p->out_h; ++oh) {
@@ -54,11 +60,11 @@ static inline void nt_conv2d_s8_generic(const nt_conv2d_params_t *p, const nt_s8
                                 continue;
                             }
                             const int8_t *xrow = x + (((size_t)n * p->in_h + ih) * p->in_w + iw) * p->in_c + (size_t)g * cin_g;
-                            if (nt_s8_depthwise(p)) {
-                                acc += ((int32_t)xrow[0] + q->input_offset) * w[nt_s8_weight_at(p, co, kh * k + kw, 0)];
+                            if (depthwise) {
+                                acc += ((int32_t)xrow[0] + q->input_offset) * w[((size_t)kh * k + kw) * p->out_c + co];
                                 continue;
                             }
-                            const int8_t *wrow = w + nt_s8_weight_at(p, co, kh * k + kw, 0);
+                            const int8_t *wrow = w + (((size_t)co * k + kh) * k + kw) * cin_g;
                             for (int32_t ci = 0; ci < cin_g; ++ci) {
                                 acc += ((int32_t)xrow[ci] + q->input_offset) * wrow[ci];
                             }
