@@ -109,7 +109,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     memcpy(b0, b, (size_t)cout * sizeof(int32_t));
     uint8_t *filters = alloc((size_t)cout);
     for (int32_t co = 0; co < cout; ++co) {
-        filters[co] = (uint8_t)(co % 3 != 1);
+        filters[co] = (uint8_t)(co % 3 == 1 ? 3 : 0); /* ages: only age 0 trains */
     }
     uint32_t rng = 12345u;
     const float lr = 1.0f;
@@ -121,7 +121,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
             g += gbar[(size_t)b_ * cout + co];
         }
         /* bias: lr * db / (s_x * s_w) with db = g * positions */
-        const int32_t want_b = filters[co] ? b0[co] - (int32_t)rintf(lr * g * positions / (scales[cout] * scales[co])) : b0[co];
+        const int32_t want_b = filters[co] == 0u ? b0[co] - (int32_t)rintf(lr * g * positions / (scales[cout] * scales[co])) : b0[co];
         NT_CHECK(b[co] == want_b);
         for (int32_t tap = 0; tap < k * k; ++tap) {
             for (int32_t ci = 0; ci < cig; ++ci) {
@@ -132,7 +132,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
                 /* QAS: the integer gradient s_w * dW, divided by s_w^2 */
                 const float step = lr * (scales[co] * dw) / (scales[co] * scales[co]);
                 const size_t at = s8_at(&p, co, tap, ci);
-                const int32_t want = filters[co] ? (int32_t)fmaxf(-127.0f, fminf(127.0f, (float)w0[at] - step)) : w0[at];
+                const int32_t want = filters[co] == 0u ? (int32_t)fmaxf(-127.0f, fminf(127.0f, (float)w0[at] - step)) : w0[at];
                 NT_CHECK(wq[at] == want);
             }
         }

@@ -42,6 +42,8 @@ typedef struct nt_exec {
     uint8_t bn_update_running;            /**< batch norm in training mode also updates running statistics */
     uint8_t requires_grad[NT_PLAN_MAX_TENSORS / 8u];
     uint32_t rng;                         /**< LCG state of the int8 updates' stochastic rounding */
+    uint32_t steps;                       /**< training steps taken (nt_exec_train_step), which count rounds */
+    uint8_t training;                     /**< the forward of a training step is running */
 } nt_exec_t;
 
 /**

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define NT_PLAN_MAGIC 0x4C50544Eu /* "NTPL" read as a little-endian u32 */
-#define NT_PLAN_VERSION 1u
+#define NT_PLAN_VERSION 2u
 #define NT_PLAN_HEADER_BYTES 64u
 #define NT_PLAN_SPACE_BYTES 16u
 #define NT_PLAN_TENSOR_BYTES 32u
@@ -79,7 +79,12 @@ typedef enum nt_op_kind {
     NT_OP_GAP_S8 = 11,    /**< in: x s8 [n,h,w,c]; out: y s8 [n,1,1,c]; params: act_min, act_max */
     NT_OP_FC_S8 = 12,     /**< in: x [n,1,1,in], w [1,1,out,in], b s32|NONE, multiplier, shift; out: y [n,1,1,out]; params[4], [5] as conv */
     NT_OP_DEQUANTIZE = 13, /**< in: x s8; out: y f32 (same dims); params: scale bits, zero point */
-    NT_OP_KIND_MAX = 13
+    NT_OP_FILTER_DRIFT = 14, /**< alternant partial update of the CONV2D_S8 whose output is x (nt_drift_s8_fwd, nt_drift_select):
+                              *   in: x s8 [n,h,w,c], source f32 [1,1,2,c] in the blob (mean, 1/std); out: scores f32 [1,1,1,c],
+                              *   ages u8 [1,1,1,c] (the conv's `select`), both zeroed at start; params: round (training steps),
+                              *   filters per round, horizon (rounds), momentum bits, x scale bits, x zero point. Runs in
+                              *   training steps only: scores every step, a choice at every round's first step */
+    NT_OP_KIND_MAX = 14
 } nt_op_kind;
 
 /** Which part of a plan a loader error is about. */
@@ -124,7 +129,8 @@ typedef struct nt_plan_tensor {
 typedef struct nt_plan_op {
     uint8_t kind;        /**< nt_op_kind */
     uint8_t flags;       /**< NT_OP_FLAG_* */
-    uint16_t reserved;
+    uint16_t select;     /**< CONV2D_S8: the filter ages of its FILTER_DRIFT op (only filters of age 0 train), or
+                          *   NT_PLAN_NONE (all train); NT_PLAN_NONE for every other op */
     uint16_t in[6];      /**< operand tensors, NT_PLAN_NONE where unused */
     uint16_t out[2];
     uint16_t saved[2];   /**< tensors the forward keeps for the backward (batch norm, condensing) */

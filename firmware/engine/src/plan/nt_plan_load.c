@@ -329,6 +329,55 @@ static int check_requantize(const nt_plan_t *plan, const nt_plan_op_t *op, uint8
     return scale > 0.0f && scale < 1e30f && op->params[1] >= -128 && op->params[1] <= 127;
 }
 
+/* Alternant partial update's drift op (plan.h): the source statistics are finite, 1/std positive and at most
+ * 1e6; a filter is passed over at most horizon + (c - 1) / count rounds (nt/kernels.h), which the ages must
+ * count without saturating. */
+static int check_filter_drift(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    if (!operand_ok(plan, op->in[0], NT_DTYPE_S8, 0) || !operand_ok(plan, op->in[1], NT_DTYPE_F32, 0) ||
+        !operand_ok(plan, op->out[0], NT_DTYPE_F32, 0) || !operand_ok(plan, op->out[1], NT_DTYPE_U8, 0) ||
+        !writable(plan, op->out[0]) || !writable(plan, op->out[1]) || op->out[0] == op->out[1] || plan->tensors[op->in[1]].space != 0u) {
+        return 0;
+    }
+    const uint32_t c = plan->tensors[op->in[0]].dims[3];
+    if (!dims_are(&plan->tensors[op->in[1]], 1, 1, 2, c) || !dims_are(&plan->tensors[op->out[0]], 1, 1, 1, c) ||
+        !dims_are(&plan->tensors[op->out[1]], 1, 1, 1, c)) {
+        return 0;
+    }
+    const int32_t round = op->params[0], count = op->params[1], horizon = op->params[2];
+    const float momentum = f32_from_bits(op->params[3]), scale = f32_from_bits(op->params[4]);
+    if (round < 1 || count < 1 || (uint32_t)count > c || horizon < 1 || horizon > 254 || (int64_t)horizon + (int64_t)(c - 1u) / count > 254 ||
+        !(momentum >= 0.0f && momentum < 1.0f) || !(scale > 0.0f && scale < 1e30f) || op->params[5] < -128 || op->params[5] > 127) {
+        return 0;
+    }
+    const float *source = (const float *)(const void *)(plan->blob + plan->tensors[op->in[1]].offset);
+    for (uint32_t ch = 0; ch < c; ++ch) {
+        if (!(source[ch] > -1e30f && source[ch] < 1e30f) || !(source[c + ch] > 0.0f && source[c + ch] <= 1e6f)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* An op's `select`: NONE, or for a CONV2D_S8 with training scales, the ages (out[1]) of a FILTER_DRIFT op over
+ * its output. */
+static int select_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    if (op->select == NT_PLAN_NONE) {
+        return 1;
+    }
+    if (op->kind != NT_OP_CONV2D_S8 || op->in[5] == NT_PLAN_NONE) {
+        return 0;
+    }
+    for (uint32_t i = 0; i < plan->n_ops; ++i) {
+        const nt_plan_op_t *d = &plan->ops[i];
+        if (d->kind == NT_OP_FILTER_DRIFT && d->in[0] == op->out[0] && d->out[1] == op->select) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int nt_plan_condensed(const nt_plan_t *plan, uint16_t index)
 {
     const nt_plan_tensor_t *t = &plan->tensors[index];
@@ -381,6 +430,7 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
         return 1;
     case NT_OP_GAP:
     case NT_OP_GAP_S8:
+    case NT_OP_FILTER_DRIFT: /* (no backward: reads x in the forward only) */
         return 1;
     case NT_OP_ADD_S8:
         for (int i = 0; i < 2; ++i) {
@@ -428,9 +478,10 @@ static nt_status check_op(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_
     case NT_OP_GAP_S8: ok = check_gap_s8(plan, op); break;
     case NT_OP_FC_S8: ok = check_fc_s8(plan, op); break;
     case NT_OP_DEQUANTIZE: ok = check_requantize(plan, op, NT_DTYPE_S8, NT_DTYPE_F32); break;
+    case NT_OP_FILTER_DRIFT: ok = check_filter_drift(plan, op); break;
     default: return NT_ERR_UNKNOWN_OP;
     }
-    return ok && condensing_ok(plan, op) ? NT_OK : NT_ERR_RANGE;
+    return ok && condensing_ok(plan, op) && select_ok(plan, op) ? NT_OK : NT_ERR_RANGE;
 }
 
 static nt_status check_tensor(const nt_plan_t *plan, const nt_plan_tensor_t *t)

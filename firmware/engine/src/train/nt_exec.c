@@ -273,6 +273,16 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_GAP_S8:
         nt_gap_s8_fwd(x->dims[0], x->dims[1], x->dims[2], x->dims[3], op->params[0], op->params[1], s8(ex, op->in[0]), s8(ex, op->out[0]));
         break;
+    case NT_OP_FILTER_DRIFT:
+        if (ex->training) {
+            const int32_t c = (int32_t)x->dims[3];
+            nt_drift_s8_fwd(x->dims[0], x->dims[1] * x->dims[2], c, f32_from_bits(op->params[4]), op->params[5], s8(ex, op->in[0]),
+                            f32(ex, op->in[1]), f32_from_bits(op->params[3]), f32(ex, op->out[0]));
+            if (ex->steps % (uint32_t)op->params[0] == 0u) {
+                nt_drift_select(c, op->params[1], op->params[2], f32(ex, op->out[0]), (uint8_t *)nt_exec_tensor(ex, op->out[1]));
+            }
+        }
+        break;
     default:
         break; /* the loss runs in nt_exec_loss */
     }
@@ -353,7 +363,8 @@ static int trains_int8(const nt_exec_t *ex, uint16_t index)
 }
 
 /* Condensed backward of an int8 conv: the output gradient through the fused clamp (scaled in place by the active
- * share: this op is dy's last reader), the input gradient from the weights as they were, then the QAS update. */
+ * share: this op is dy's last reader), the input gradient from the weights as they were, then the QAS update of
+ * every filter, or with alternant partial update of those its FILTER_DRIFT op chose (age 0). */
 static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const nt_sgd_config_t *sgd, float *dy, float *dx)
 {
     const nt_plan_t *plan = ex->plan;
@@ -378,7 +389,8 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
     }
     t0 = account(ex, NT_PHASE_BACKWARD_DX, t0);
     if (train_w || train_b) {
-        nt_conv2d_s8_gc_update(&p, f32(ex, op->saved[0]), dy, scales, sgd->lr, NULL, train_w ? s8(ex, op->in[1]) : NULL,
+        const uint8_t *ages = op->select != NT_PLAN_NONE ? (const uint8_t *)nt_exec_tensor(ex, op->select) : NULL;
+        nt_conv2d_s8_gc_update(&p, f32(ex, op->saved[0]), dy, scales, sgd->lr, ages, train_w ? s8(ex, op->in[1]) : NULL,
                                train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
         account(ex, NT_PHASE_UPDATE, t0);
     }
@@ -606,7 +618,9 @@ nt_status nt_exec_update(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_
 nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const uint8_t *trainable, float *loss,
                             uint8_t *predictions)
 {
+    ex->training = 1u;
     nt_exec_forward(ex);
+    ex->training = 0u;
     if (predictions) {
         /* Before the loss: in a planned layout the logits' memory is reused by the backward pass. */
         const nt_plan_tensor_t *logits = &ex->plan->tensors[ex->plan->logits];
@@ -617,5 +631,7 @@ nt_status nt_exec_train_step(nt_exec_t *ex, const nt_sgd_config_t *sgd, const ui
     if (loss) {
         *loss = value;
     }
-    return run_backward(ex, sgd, trainable);
+    const nt_status st = run_backward(ex, sgd, trainable);
+    ex->steps++;
+    return st;
 }

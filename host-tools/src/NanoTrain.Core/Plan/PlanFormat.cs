@@ -4,7 +4,7 @@ namespace NanoTrain.Core.Plan;
 public static class PlanFormat
 {
     public const uint Magic = 0x4C50544E; // "NTPL"
-    public const ushort Version = 1;
+    public const ushort Version = 2;
     public const int HeaderBytes = 64;
     public const int SpaceBytes = 16;
     public const int TensorBytes = 32;
@@ -39,6 +39,7 @@ public static class PlanFormat
     public const byte OpGapS8 = 11;
     public const byte OpFcS8 = 12;
     public const byte OpDequantize = 13;
+    public const byte OpFilterDrift = 14;
 
     /// <summary>Two int16 values in one op parameter (low, high), as the int8 ops pack offsets and clamps.</summary>
     public static int Pack16(int low, int high) => (low & 0xFFFF) | (high << 16);

@@ -36,6 +36,9 @@ public sealed record PlanOptions
     /// per-channel active counts instead of its output. Needs <see cref="FoldBatchNorm"/> (no batch-norm backward).
     /// </summary>
     public bool Condense { get; init; }
+
+    /// <summary>Alternant partial update of the int8 convs whose weights train (with <see cref="Condense"/>); null: every filter trains.</summary>
+    public AlternantUpdate? Apu { get; init; }
 }
 
 /// <summary>
@@ -117,6 +120,7 @@ public static class PlanWriter
     {
         public byte Kind;
         public byte Flags;
+        public ushort Select = PlanFormat.None;
         public ushort[] In = [PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None, PlanFormat.None];
         public ushort[] Out = [PlanFormat.None, PlanFormat.None];
         public ushort[] Saved = [PlanFormat.None, PlanFormat.None];
@@ -186,6 +190,30 @@ public static class PlanWriter
                 return (ushort)t;
             }
 
+            // The drift op after a conv whose filters update alternately: source statistics in the blob (mean, then
+            // 1/std floored at one quantum of the output), scores and ages kept in SRAM across steps. Returns the ages.
+            ushort AddFilterDrift(Quantization.QuantizedConv conv, AlternantUpdate apu)
+            {
+                var (h, w, c) = model.Shapes[conv.Output];
+                apu.Check(conv.Name, c);
+                var quant = model.Activations[conv.Output];
+                var stats = apu.Source.TryGetValue(conv.Output, out var found) ? found
+                    : throw new NanoTrainException(ErrorKind.BadInput, $"{model.Name}: no source statistics for '{conv.Output}'");
+                if (stats.Mean.Length != c || stats.Std.Length != c)
+                {
+                    throw new NanoTrainException(ErrorKind.BadInput, $"{model.Name}: source statistics of '{conv.Output}' have {stats.Mean.Length} channels, expected {c}");
+                }
+                float[] source = [.. stats.Mean, .. stats.Std.Select(sd => (float)Math.Min(1e6, 1.0 / Math.Max(sd, quant.Scale)))];
+                var d = NewOp(PlanFormat.OpFilterDrift);
+                d.In[0] = S8(conv.Output);
+                d.In[1] = Const(conv.Name + ".source", source, PlanFormat.DtypeF32, [1, 1, 2, c]);
+                d.Out[0] = (ushort)AddTensor(conv.Name + ".drift", PlanFormat.DtypeF32, 1, [1, 1, 1, c], PlanFormat.FlagZero);
+                d.Out[1] = (ushort)AddTensor(conv.Name + ".ages", PlanFormat.DtypeU8, 1, [1, 1, 1, c], PlanFormat.FlagZero);
+                d.Params = [apu.Round, apu.Chosen(c), apu.HorizonFor(c), BitConverter.SingleToInt32Bits(apu.Momentum),
+                    BitConverter.SingleToInt32Bits(quant.Scale), quant.ZeroPoint];
+                return d.Out[1];
+            }
+
             var inputQuant = model.Activations["input"];
             var quantize = NewOp(PlanFormat.OpQuantize);
             quantize.In[0] = AddActivation("input.f32", Dims("input"), grad: false);
@@ -231,6 +259,10 @@ public static class PlanWriter
                             }
                         }
                         AddWindow(o, conv.Name, PlanFormat.DtypeS8);
+                        if (options.Apu != null && trainW)
+                        {
+                            o.Select = AddFilterDrift(conv, options.Apu);
+                        }
                         break;
                     }
                     case Quantization.QuantizedFc fc:
@@ -1034,6 +1066,7 @@ public static class PlanWriter
                 var e = s[(opsOff + (i * PlanFormat.OpBytes))..];
                 e[0] = o.Kind;
                 e[1] = o.Flags;
+                BinaryPrimitives.WriteUInt16LittleEndian(e[2..], o.Select);
                 for (int k = 0; k < 6; k++)
                 {
                     BinaryPrimitives.WriteUInt16LittleEndian(e[(4 + (2 * k))..], o.In[k]);

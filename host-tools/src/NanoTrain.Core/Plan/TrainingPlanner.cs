@@ -22,6 +22,12 @@ public enum TrainingMethod
     /// quantization-aware scaling from condensed gradients, and the classifier in fp32.
     /// </summary>
     Gc,
+
+    /// <summary>
+    /// TinyMP: <see cref="Gc"/> with alternant partial update (DESIGN.md §6.3): each round only the filters whose
+    /// outputs drifted furthest from the source task's statistics, damped so that the set rotates, are updated.
+    /// </summary>
+    GcApu,
 }
 
 /// <summary>A planned training configuration for a board: the plan, its memory report and what it is compared with.</summary>
@@ -45,6 +51,9 @@ public sealed record TrainingPlan(PlanImage Plan, TrainingMethod Method, BoardDe
 
     /// <summary>For gc: how many of the deepest int8 convs train (0 otherwise).</summary>
     public int TrainedConvs { get; init; }
+
+    /// <summary>For gc-apu: its alternant update.</summary>
+    public AlternantUpdate? Apu { get; init; }
 }
 
 /// <summary>Builds device plans for a method and a board with the memory planner (DESIGN.md §7).</summary>
@@ -74,6 +83,7 @@ public static class TrainingPlanner
         TrainingMethod.LastLayer => "last-layer",
         TrainingMethod.BiasOnly => "bias-only",
         TrainingMethod.Gc => "gc",
+        TrainingMethod.GcApu => "gc-apu",
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 
@@ -81,7 +91,10 @@ public static class TrainingPlanner
     public static string MethodNames => string.Join(", ", Enum.GetValues<TrainingMethod>().Select(NameOf));
 
     /// <summary>Methods that train the int8 network (and so need the int8 model).</summary>
-    public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer or TrainingMethod.Gc;
+    public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer or TrainingMethod.Gc or TrainingMethod.GcApu;
+
+    /// <summary>Methods that train int8 convs from condensed gradients.</summary>
+    public static bool Condenses(TrainingMethod method) => method is TrainingMethod.Gc or TrainingMethod.GcApu;
 
     /// <summary>The banks the arena may use, largest first; the stack's bank loses the stack and the firmware's reserve.</summary>
     public static IReadOnlyList<PlannerBank> BanksOf(BoardDescriptor board)
@@ -97,11 +110,15 @@ public static class TrainingPlanner
     /// Plans <paramref name="method"/> for <paramref name="board"/> (or for the host: one unbounded "arena" bank when
     /// null). <paramref name="int8"/> is needed by last-layer and gc. <paramref name="budget"/> caps the SRAM (0: the
     /// board's). <paramref name="trainConvs"/> is how many of the deepest convs gc trains (0: those on small maps, as
-    /// many as fit; see <see cref="MaxCondensedPositions"/>).
+    /// many as fit; see <see cref="MaxCondensedPositions"/>). <paramref name="apu"/> is gc-apu's alternant update.
     /// </summary>
     public static TrainingPlan Plan(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, QuantizedModel? int8, TrainingMethod method,
-        BoardDescriptor? board, long budget = 0, int trainConvs = 0)
+        BoardDescriptor? board, long budget = 0, int trainConvs = 0, AlternantUpdate? apu = null)
     {
+        if (method == TrainingMethod.GcApu && apu == null)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, "gc-apu needs the source task's statistics (alternant update settings)");
+        }
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(weights);
         if (budget < 0)
@@ -126,8 +143,11 @@ public static class TrainingPlanner
             TrainingPlan Make(int depth)
             {
                 var trainable = Deepest(depth).SelectMany(c => new[] { c + ".w.s8", c + ".b.s32" }).Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
-                var plan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with { Trainable = trainable, Condense = method == TrainingMethod.Gc });
-                return new TrainingPlan(plan, method, board, 0, stackReserve, limit) { TrainedConvs = depth };
+                var plan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with
+                {
+                    Trainable = trainable, Condense = Condenses(method), Apu = method == TrainingMethod.GcApu ? apu : null,
+                });
+                return new TrainingPlan(plan, method, board, 0, stackReserve, limit) { TrainedConvs = depth, Apu = method == TrainingMethod.GcApu ? apu : null };
             }
             TrainingPlan best;
             if (method == TrainingMethod.LastLayer)

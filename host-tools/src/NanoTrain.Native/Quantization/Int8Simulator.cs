@@ -14,12 +14,18 @@ public static class Int8Simulator
     public static sbyte[] Run(QuantizedModel model, ReadOnlySpan<byte> image, ImagePipeline pipeline)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return Activations(model, image, pipeline)[model.Ops[^1].Output];
+    }
+
+    /// <summary>Every int8 activation of one image, by name ("input" and each op's output).</summary>
+    public static Dictionary<string, sbyte[]> Activations(QuantizedModel model, ReadOnlySpan<byte> image, ImagePipeline pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(pipeline);
         var input = new float[pipeline.Resolution * pipeline.Resolution];
         pipeline.Render(image, input);
         var quantIn = model.Activations["input"];
         var tensors = new Dictionary<string, sbyte[]>(StringComparer.Ordinal) { ["input"] = input.Select(quantIn.Quantize).ToArray() };
-        sbyte[] last = tensors["input"];
         foreach (var op in model.Ops)
         {
             var (h, w, c) = model.Shapes[op.Input];
@@ -46,9 +52,8 @@ public static class Int8Simulator
                     break;
             }
             tensors[op.Output] = y;
-            last = y;
         }
-        return last;
+        return tensors;
     }
 
     /// <summary>Top-1 accuracy of the int8 model on a split (argmax of the int8 logits, first on ties).</summary>

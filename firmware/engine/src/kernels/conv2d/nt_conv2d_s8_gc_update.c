@@ -29,7 +29,7 @@ static void step_weights(int8_t *w, size_t w_step, const float *s, size_t s_step
 }
 
 void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, const float *gbar, const float *scales, float lr,
-                            const uint8_t *filters, int8_t *w, int32_t *b, uint32_t *rng)
+                            const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng)
 {
     const int32_t k = p->kernel;
     const int32_t cig = p->in_c / p->groups;
@@ -42,7 +42,7 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, cons
     const int64_t products = (int64_t)k * k * cig * 255 * 128;
     const float bias_limit = products < (1ll << 30) - 128 ? (float)((1ll << 30) - 128 - products) : 0.0f; /* (floats are 64 apart there) */
     for (int32_t co = 0; co < p->out_c; ++co) {
-        if (filters && !filters[co]) {
+        if (ages && ages[co] != 0u) {
             continue;
         }
         float g = 0.0f; /* the batch's gradient of this filter, summed */
