@@ -47,6 +47,48 @@ public class GcTrainingTests
     }
 
     [Fact]
+    public void AlternantUpdateChangesOnlyTheChosenFiltersAndRotatesThem()
+    {
+        var (model, weights, images) = TestModels.QuantizedTiny(5, 6, 16, 8);
+        var g = TestModels.Tiny();
+        int convs = model.Ops.OfType<Core.Quantization.QuantizedConv>().Count();
+        var apu = new AlternantUpdate(SourceStatistics.Measure(model, images, 16, seed: 1)) { Fraction = 0.25, Round = 2 };
+        var plan = TrainingPlanner.Plan(g, weights, model, TrainingMethod.GcApu, board: null, trainConvs: convs, apu: apu);
+        var image = plan.Plan;
+        using var exec = new NativeExecutor(image.Bytes, image.SpaceSizes);
+        var last = model.Ops.OfType<Core.Quantization.QuantizedConv>().Last();
+        int filters = model.Shapes[last.Output].C, perFilter = last.Weight.Length / filters;
+        int chosen = apu.Chosen(filters);
+        byte[] Weight() => exec.Bytes(image.Index[last.Name + ".w.s8"], last.Weight.Length).ToArray();
+        byte[] Ages() => exec.Bytes(image.Index[last.Name + ".ages"], filters).ToArray();
+        var input = TestModels.Input(g, 1, 4);
+        var labels = TestModels.Labels(g, 1, 4);
+        var visited = new bool[filters];
+        var losses = new List<float>();
+        for (int step = 0; step < 40; step++)
+        {
+            var before = Weight();
+            input.CopyTo(exec.Floats(image.Input, input.Length));
+            labels.CopyTo(exec.Bytes(image.Labels, labels.Length));
+            losses.Add(exec.TrainStep(new SgdConfig { Lr = 0.02f }, null));
+            var ages = Ages();
+            var after = Weight();
+            Assert.Equal(chosen, ages.Count(a => a == 0));
+            for (int f = 0; f < filters; f++)
+            {
+                bool changed = !before.AsSpan(f * perFilter, perFilter).SequenceEqual(after.AsSpan(f * perFilter, perFilter));
+                Assert.False(changed && ages[f] != 0, $"step {step}: filter {f} of age {ages[f]} changed");
+                visited[f] |= ages[f] == 0;
+            }
+        }
+        Assert.All(visited, Assert.True);
+        Assert.True(losses[^1] < 0.7 * losses[0], $"loss {losses[0]:0.000} -> {losses[^1]:0.000}");
+        // The planner refuses settings the device's ages cannot count.
+        var tooFew = apu with { Fraction = 0.0001, Horizon = 250 };
+        Assert.Throws<NanoTrainException>(() => TrainingPlanner.Plan(g, weights, model, TrainingMethod.GcApu, board: null, trainConvs: convs, apu: tooFew));
+    }
+
+    [Fact]
     public void GcFitsTheStm32F746InAFifthOfFullFineTuning()
     {
         var paths = RepoPaths.Locate();

@@ -55,7 +55,7 @@ public static class Program
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
-        root.Subcommands.Add(PlannedCommand.Create("experiment", "the comparison table: methods x boards x budgets, with plots", 7));
+        root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("flash", "put the image on a real STM32 / ESP32 board", 10));
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BoardsCommand.Create());

@@ -74,22 +74,13 @@ public static class PlanCommand
                 }
                 else
                 {
-                    var train = SourceTask();
-                    progress.Info($"quantizing {graph.Name} (64 calibration images of {train.Name})");
-                    var ranges = Calibrator.Calibrate(graph, ck.Weights, train, 64, null, seed: 1, progress);
-                    quantized = Quantizer.Quantize(graph, ck.Weights, ranges);
+                    quantized = QuantizeHere(graph, ck.Weights, SourceTask(), progress);
                 }
             }
             AlternantUpdate? apu = null;
             if (m == TrainingMethod.GcApu)
             {
-                var source = SourceTask();
-                progress.Info($"source statistics of every conv output ({SourceStatisticsSamples} images of {source.Name})");
-                apu = new AlternantUpdate(SourceStatistics.Measure(quantized!, source, SourceStatisticsSamples, seed: 1))
-                {
-                    Fraction = pr.GetValue(fraction),
-                    Round = pr.GetValue(round),
-                };
+                apu = AlternantUpdateFor(quantized!, SourceTask(), progress) with { Fraction = pr.GetValue(fraction), Round = pr.GetValue(round) };
             }
             progress.Info($"planning {TrainingPlanner.NameOf(m)} training of {graph.Name} for {target.Id}");
             var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu);
@@ -121,6 +112,20 @@ public static class PlanCommand
 
     /// <summary>Source images gc-apu's drift statistics are measured on (the pretraining set, seed 1).</summary>
     public const int SourceStatisticsSamples = 256;
+
+    /// <summary>The int8 model when none is given: min/max ranges over 64 images of the source task, seed 1.</summary>
+    public static QuantizedModel QuantizeHere(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, LabeledImages source, IProgressSink progress)
+    {
+        progress.Info($"quantizing {graph.Name} (64 calibration images of {source.Name})");
+        return Quantizer.Quantize(graph, weights, Calibrator.Calibrate(graph, weights, source, 64, null, seed: 1, progress));
+    }
+
+    /// <summary>gc-apu's default settings with the source task's statistics of every conv output.</summary>
+    public static AlternantUpdate AlternantUpdateFor(QuantizedModel quantized, LabeledImages source, IProgressSink progress)
+    {
+        progress.Info($"source statistics of every conv output ({SourceStatisticsSamples} images of {source.Name})");
+        return new AlternantUpdate(SourceStatistics.Measure(quantized, source, SourceStatisticsSamples, seed: 1));
+    }
 
     private static string Bytes(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 

