@@ -151,6 +151,7 @@ typedef struct nt_plan {
     uint16_t input, labels, logits, loss;
     uint16_t scratch;  /**< f32 scratch tensor for kernels that need one (batch-norm backward), or NT_PLAN_NONE */
     uint16_t n_params;
+    float int8_lr_scale; /**< the int8 parameters' learning rate over the fp32 ones' (0 < scale <= 1000) */
     const uint16_t *params;
 } nt_plan_t;
 

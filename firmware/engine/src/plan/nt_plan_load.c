@@ -9,7 +9,7 @@ typedef char nt_assert_space_size[(sizeof(nt_plan_space_t) == NT_PLAN_SPACE_BYTE
 typedef char nt_assert_tensor_size[(sizeof(nt_plan_tensor_t) == NT_PLAN_TENSOR_BYTES) ? 1 : -1];
 typedef char nt_assert_op_size[(sizeof(nt_plan_op_t) == NT_PLAN_OP_BYTES) ? 1 : -1];
 
-#define TRAIN_HEADER_BYTES 12u
+#define TRAIN_HEADER_BYTES 16u
 
 static nt_status fail(nt_plan_error_t *err, nt_status status, nt_plan_section section, uint32_t index)
 {
@@ -629,10 +629,15 @@ nt_status nt_plan_load(nt_plan_t *plan, const uint8_t *bytes, size_t len, nt_pla
     plan->loss = nt_rd16(train + 6);
     plan->scratch = nt_rd16(train + 8);
     plan->n_params = nt_rd16(train + 10);
+    const uint32_t scale_bits = nt_rd32(train + 12);
+    memcpy(&plan->int8_lr_scale, &scale_bits, sizeof plan->int8_lr_scale);
     if (!section_ok(train_off, TRAIN_HEADER_BYTES + 2ull * plan->n_params, file_bytes)) {
         return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_TRAIN, 0);
     }
     plan->params = (const uint16_t *)(const void *)(train + TRAIN_HEADER_BYTES);
+    if (!(plan->int8_lr_scale > 0.0f && plan->int8_lr_scale <= 1000.0f)) {
+        return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 0);
+    }
     if (!operand_ok(plan, plan->input, NT_DTYPE_F32, 0) || plan->tensors[plan->input].dims[0] != plan->batch ||
         !writable(plan, plan->input)) {
         return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 0);

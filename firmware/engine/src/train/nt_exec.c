@@ -390,7 +390,7 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
     t0 = account(ex, NT_PHASE_BACKWARD_DX, t0);
     if (train_w || train_b) {
         const uint8_t *ages = op->select != NT_PLAN_NONE ? (const uint8_t *)nt_exec_tensor(ex, op->select) : NULL;
-        nt_conv2d_s8_gc_update(&p, f32(ex, op->saved[0]), dy, scales, sgd->lr, ages, train_w ? s8(ex, op->in[1]) : NULL,
+        nt_conv2d_s8_gc_update(&p, f32(ex, op->saved[0]), dy, scales, sgd->lr * plan->int8_lr_scale, ages, train_w ? s8(ex, op->in[1]) : NULL,
                                train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
         account(ex, NT_PHASE_UPDATE, t0);
     }

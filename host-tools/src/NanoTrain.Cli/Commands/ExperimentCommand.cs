@@ -43,6 +43,7 @@ public static class ExperimentCommand
         };
         var shots = new Option<string>("--shots") { Description = "training samples per class, comma-separated", DefaultValueFactory = _ => "10,50,100" };
         var lrs = new Option<string>("--lrs") { Description = "learning rates tried on the validation split, comma-separated", DefaultValueFactory = _ => "0.001,0.003,0.01,0.03" };
+        var scales = new Option<string>("--int8-lr-scales") { Description = "gc, gc-apu: the int8 convs' learning rate over the classifier's, tried on the validation split, comma-separated", DefaultValueFactory = _ => "1,0.1,0.03" };
         var epochs = new Option<int>("--epochs") { Description = "epochs tried on the validation split: 1 up to this", DefaultValueFactory = _ => 3 };
         var test = new Option<int>("--test") { Description = "held-out MNIST test images (spread over the split)", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the sample choice and training order", DefaultValueFactory = _ => 1 };
@@ -54,7 +55,7 @@ public static class ExperimentCommand
             "pretrained on Fashion-MNIST, adapted to MNIST with few samples per class: each method's learning rate and epochs chosen on a validation split " +
             "carved from the training samples, top-1 on held-out MNIST (host build of the engine, the board's plan, or m7-dev's where it does not fit), " +
             "instructions per step and peak SRAM measured on the emulated board");
-        foreach (var o in new Option[] { model, checkpoint, board, methods, shots, lrs, epochs, test, seed, device, output, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, board, methods, shots, lrs, scales, epochs, test, seed, device, output, cache, json })
         {
             command.Options.Add(o);
         }
@@ -67,7 +68,8 @@ public static class ExperimentCommand
             var target = catalog.Get(pr.GetValue(board)!);
             var large = catalog.Get(LargeBoard);
             var chosen = pr.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TrainingPlanner.ParseMethod).Distinct().ToList();
-            var settings = new TransferSettings(Ints(pr.GetValue(shots)!, "--shots"), Floats(pr.GetValue(lrs)!, "--lrs"), pr.GetValue(epochs), 0.2, pr.GetValue(seed));
+            var settings = new TransferSettings(Ints(pr.GetValue(shots)!, "--shots"), [.. Floats(pr.GetValue(lrs)!, "--lrs").Order()], pr.GetValue(epochs), 0.2, pr.GetValue(seed));
+            var int8Scales = Floats(pr.GetValue(scales)!, "--int8-lr-scales");
             int testCount = pr.GetValue(test);
             if (testCount < 1 || settings.MaxEpochs < 1 || settings.MaxEpochs > 20)
             {
@@ -119,7 +121,10 @@ public static class ExperimentCommand
                     }
                 }
                 progress.Info($"{name}: adapting to MNIST on the host engine ({run.Board!.Id}'s plan)");
-                var cells = TransferExperiment.Run(run.Plan, mnistTrain, mnistTest, settings, progress, name);
+                var variants = TrainingPlanner.Condenses(method)
+                    ? int8Scales.Select(f => (f, TrainingPlanner.Plan(graph, ck.Weights, quantized, method, run.Board, apu: apu, int8LrScale: f).Plan)).ToList()
+                    : [(1f, run.Plan)];
+                var cells = TransferExperiment.Run(variants, mnistTrain, mnistTest, settings, progress, name);
                 rows.Add(new MethodResult(name, onBoard, run, measured, cells));
             }
             var result = new TransferResult(graph.Name, target, commit, CommandLine(pr.Tokens.Select(t => t.Value)), settings, mnistTest.Count, rows);
@@ -218,6 +223,7 @@ public static class ExperimentCommand
             {
                 ["shots"] = c.Shots,
                 ["lr"] = c.Lr,
+                ["int8LrScale"] = TrainingPlanner.Condenses(m.OnBoard.Method) ? c.Variant : null,
                 ["epochs"] = c.Epochs,
                 ["validation"] = Math.Round(c.Validation, 4),
                 ["before"] = Math.Round(c.Before, 4),
@@ -235,7 +241,7 @@ public static class ExperimentCommand
         md.Append(CultureInfo.InvariantCulture,
             $"Top-1 on {r.TestSamples} held-out MNIST test images, after training on N samples per class (learning rate from {string.Join(", ", r.Settings.LearningRates.Select(l => l.ToString(CultureInfo.InvariantCulture)))} ");
         md.Append(CultureInfo.InvariantCulture,
-            $"and 1–{r.Settings.MaxEpochs} epochs chosen on {(int)Math.Round(100 * r.Settings.ValidationShare)}% of each class's training samples held out; then trained on all of them). ");
+            $"and 1–{r.Settings.MaxEpochs} epochs, and for gc methods the int8 convs' share of it, chosen on {(int)Math.Round(100 * r.Settings.ValidationShare)}% of each class's training samples held out; then trained on all of them). ");
         md.Append("Accuracy comes from the host build of the engine running the plan (one SGD step per sample, as the device does); ");
         md.Append(CultureInfo.InvariantCulture,
             $"instructions per step (median of {MeasuredSteps} steps) and peak SRAM from the emulated board, {r.Board.Id}, or {LargeBoard} where the method does not fit.\n\n");
@@ -252,7 +258,8 @@ public static class ExperimentCommand
                 (m.OnBoard.Fits ? "" : $" ({m.Run.Board!.Id})");
             md.Append(CultureInfo.InvariantCulture, $"| {m.Name}{(m.OnBoard.TrainedConvs > 0 ? $" ({m.OnBoard.TrainedConvs} convs)" : "")} | {(m.OnBoard.Fits ? "yes" : "no")} | {sram} | {steps} | {P(m.Cells.FirstOrDefault()?.Before ?? 0)} | ");
             md.Append(string.Join(" | ", m.Cells.Select(c => P(c.After))));
-            md.Append(" | " + string.Join("; ", m.Cells.Select(c => $"{c.Lr.ToString(CultureInfo.InvariantCulture)}, {c.Epochs}")) + " |\n");
+            md.Append(" | " + string.Join("; ", m.Cells.Select(c => c.Lr.ToString(CultureInfo.InvariantCulture)
+                + (TrainingPlanner.Condenses(m.OnBoard.Method) ? $" (int8 ×{c.Variant.ToString(CultureInfo.InvariantCulture)})" : "") + $", {c.Epochs}")) + " |\n");
         }
         if (svg != null)
         {

@@ -31,6 +31,7 @@ public static class PlanCommand
         var trainConvs = new Option<int>("--train-convs") { Description = "gc: how many of the deepest convs train (default: the trailing convs whose outputs are at most 2x2, as many as fit the budget)", DefaultValueFactory = _ => 0 };
         var fraction = new Option<double>("--update-fraction") { Description = "gc-apu: share of each trained conv's filters updated per round, in (0, 1]", DefaultValueFactory = _ => AlternantUpdate.DefaultFraction };
         var round = new Option<int>("--round") { Description = "gc-apu: training samples per round (the filters are chosen again at each round's first)", DefaultValueFactory = _ => AlternantUpdate.DefaultRound };
+        var lrScale = new Option<float>("--int8-lr-scale") { Description = "gc, gc-apu: the int8 convs' learning rate as a share of the classifier's (the rate given at training)", DefaultValueFactory = _ => 1f };
         var budget = new Option<long>("--budget") { Description = "SRAM budget in bytes (default: the board's banks less the stack and firmware reserve)", DefaultValueFactory = _ => 0 };
         var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer and gc; default: quantize here on 64 training images" };
         var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
@@ -39,7 +40,7 @@ public static class PlanCommand
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("plan", "lay out a training method in a board's SRAM banks with reuse: arena per bank, lower bound, breakdown, fits or not; writes the .ntplan");
-        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, fraction, round, budget, int8, output, svg, emitC, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, fraction, round, lrScale, budget, int8, output, svg, emitC, cache, json })
         {
             command.Options.Add(o);
         }
@@ -83,7 +84,7 @@ public static class PlanCommand
                 apu = AlternantUpdateFor(quantized!, SourceTask(), progress) with { Fraction = pr.GetValue(fraction), Round = pr.GetValue(round) };
             }
             progress.Info($"planning {TrainingPlanner.NameOf(m)} training of {graph.Name} for {target.Id}");
-            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu);
+            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu, pr.GetValue(lrScale));
             string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
@@ -179,6 +180,7 @@ public static class PlanCommand
             ["trainedConvs"] = plan.TrainedConvs,
             ["updateFraction"] = plan.Apu?.Fraction,
             ["round"] = plan.Apu?.Round,
+            ["int8LrScale"] = TrainingPlanner.Condenses(plan.Method) ? plan.Int8LrScale : null,
             ["plan"] = outPath,
             ["svg"] = svgPath,
             ["fits"] = plan.Fits,

@@ -9,7 +9,7 @@ public static class PlanFormat
     public const int SpaceBytes = 16;
     public const int TensorBytes = 32;
     public const int OpBytes = 48;
-    public const int TrainHeaderBytes = 12;
+    public const int TrainHeaderBytes = 16;
     public const int BoardBytes = 16;
     public const ushort None = 0xFFFF;
     public const int MaxSpaces = 8;

@@ -37,6 +37,12 @@ public sealed record PlanOptions
     /// </summary>
     public bool Condense { get; init; }
 
+    /// <summary>
+    /// The learning rate of trainable int8 parameters over that of the fp32 ones (the classifier): condensed
+    /// gradients of deep convs are larger and their steps rounder, so they usually want a smaller rate.
+    /// </summary>
+    public float Int8LrScale { get; init; } = 1f;
+
     /// <summary>Alternant partial update of the int8 convs whose weights train (with <see cref="Condense"/>); null: every filter trains.</summary>
     public AlternantUpdate? Apu { get; init; }
 }
@@ -1088,9 +1094,10 @@ public static class PlanWriter
             BinaryPrimitives.WriteUInt16LittleEndian(train[6..], (ushort)_index["loss"]);
             BinaryPrimitives.WriteUInt16LittleEndian(train[8..], scratch);
             BinaryPrimitives.WriteUInt16LittleEndian(train[10..], (ushort)_trainable.Count);
+            BinaryPrimitives.WriteSingleLittleEndian(train[12..], options.Int8LrScale);
             for (int i = 0; i < _trainable.Count; i++)
             {
-                BinaryPrimitives.WriteUInt16LittleEndian(train[(12 + (2 * i))..], (ushort)_index[_trainable[i]]);
+                BinaryPrimitives.WriteUInt16LittleEndian(train[(PlanFormat.TrainHeaderBytes + (2 * i))..], (ushort)_index[_trainable[i]]);
             }
             blob.CopyTo(s[blobOff..]);
             BinaryPrimitives.WriteUInt32LittleEndian(s[12..], Crc32.Compute(s[16..]));

@@ -52,6 +52,9 @@ public sealed record TrainingPlan(PlanImage Plan, TrainingMethod Method, BoardDe
     /// <summary>For gc: how many of the deepest int8 convs train (0 otherwise).</summary>
     public int TrainedConvs { get; init; }
 
+    /// <summary>For gc and gc-apu: the int8 convs' learning rate over the classifier's.</summary>
+    public float Int8LrScale { get; init; } = 1f;
+
     /// <summary>For gc-apu: its alternant update.</summary>
     public AlternantUpdate? Apu { get; init; }
 }
@@ -110,11 +113,16 @@ public static class TrainingPlanner
     /// Plans <paramref name="method"/> for <paramref name="board"/> (or for the host: one unbounded "arena" bank when
     /// null). <paramref name="int8"/> is needed by last-layer and gc. <paramref name="budget"/> caps the SRAM (0: the
     /// board's). <paramref name="trainConvs"/> is how many of the deepest convs gc trains (0: those on small maps, as
-    /// many as fit; see <see cref="MaxCondensedPositions"/>). <paramref name="apu"/> is gc-apu's alternant update.
+    /// many as fit; see <see cref="MaxCondensedPositions"/>). <paramref name="apu"/> is gc-apu's alternant update;
+    /// <paramref name="int8LrScale"/> the int8 convs' learning rate over the classifier's (gc, gc-apu).
     /// </summary>
     public static TrainingPlan Plan(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, QuantizedModel? int8, TrainingMethod method,
-        BoardDescriptor? board, long budget = 0, int trainConvs = 0, AlternantUpdate? apu = null)
+        BoardDescriptor? board, long budget = 0, int trainConvs = 0, AlternantUpdate? apu = null, float int8LrScale = 1f)
     {
+        if (!(int8LrScale > 0 && int8LrScale <= 1000))
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"int8 learning-rate scale {int8LrScale} is outside (0, 1000]");
+        }
         if (method == TrainingMethod.GcApu && apu == null)
         {
             throw new NanoTrainException(ErrorKind.Usage, "gc-apu needs the source task's statistics (alternant update settings)");
@@ -145,9 +153,9 @@ public static class TrainingPlanner
                 var trainable = Deepest(depth).SelectMany(c => new[] { c + ".w.s8", c + ".b.s32" }).Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
                 var plan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with
                 {
-                    Trainable = trainable, Condense = Condenses(method), Apu = method == TrainingMethod.GcApu ? apu : null,
+                    Trainable = trainable, Condense = Condenses(method), Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale,
                 });
-                return new TrainingPlan(plan, method, board, 0, stackReserve, limit) { TrainedConvs = depth, Apu = method == TrainingMethod.GcApu ? apu : null };
+                return new TrainingPlan(plan, method, board, 0, stackReserve, limit) { TrainedConvs = depth, Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale };
             }
             TrainingPlan best;
             if (method == TrainingMethod.LastLayer)

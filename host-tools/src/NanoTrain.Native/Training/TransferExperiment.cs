@@ -13,7 +13,8 @@ namespace NanoTrain.Native.Training;
 public sealed record TransferSettings(IReadOnlyList<int> Shots, IReadOnlyList<float> LearningRates, int MaxEpochs, double ValidationShare, ulong Seed);
 
 /// <summary>One method at one number of shots: the settings chosen on validation and the held-out top-1.</summary>
-public sealed record TransferCell(int Shots, float Lr, int Epochs, double Validation, double Before, double After);
+/// <param name="Variant">Which of the method's plan variants was chosen (e.g. its int8 learning-rate scale).</param>
+public sealed record TransferCell(int Shots, float Lr, float Variant, int Epochs, double Validation, double Before, double After);
 
 /// <summary>
 /// Adapts a plan to a new task with few samples per class, on the host build of the engine, the way the device
@@ -51,11 +52,19 @@ public static class TransferExperiment
         return (fit.ToArray(), validation.ToArray());
     }
 
-    /// <summary>Runs every number of shots for one plan; <paramref name="test"/> is never used to choose anything.</summary>
-    public static IReadOnlyList<TransferCell> Run(PlanImage plan, LabeledImages train, LabeledImages test, TransferSettings settings, IProgressSink? progress = null,
-        string label = "")
+    /// <summary>
+    /// Runs every number of shots for one method, whose <paramref name="variants"/> (a setting baked into the plan, such
+    /// as the int8 learning-rate scale, and the plan made with it) are chosen among on validation like the learning
+    /// rate; <paramref name="test"/> is never used to choose anything.
+    /// </summary>
+    public static IReadOnlyList<TransferCell> Run(IReadOnlyList<(float Variant, PlanImage Plan)> variants, LabeledImages train, LabeledImages test, TransferSettings settings,
+        IProgressSink? progress = null, string label = "")
     {
-        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(variants);
+        if (variants.Count == 0)
+        {
+            throw new ArgumentException("no plan to run", nameof(variants));
+        }
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(settings);
@@ -65,7 +74,7 @@ public static class TransferExperiment
             throw new NanoTrainException(ErrorKind.Usage, "the experiment needs at least one epoch and learning rates within (0, 16]");
         }
         double before;
-        using (var fresh = new PlanSession(plan))
+        using (var fresh = new PlanSession(variants[0].Plan))
         {
             before = fresh.Accuracy(test);
         }
@@ -73,41 +82,43 @@ public static class TransferExperiment
         foreach (int shots in settings.Shots)
         {
             var (fit, validation) = Choose(train, shots, settings.ValidationShare, settings.Seed + (ulong)shots);
-            // Every learning rate from the plan's start, the epochs one after another; validation after each.
-            var scores = new double[settings.LearningRates.Count, settings.MaxEpochs];
+            // Every variant and learning rate from the plan's start, the epochs one after another; validation after each.
+            int rates = settings.LearningRates.Count, configs = variants.Count * rates;
+            var scores = new double[configs, settings.MaxEpochs];
             int done = 0;
-            Parallel.For(0, settings.LearningRates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+            Parallel.For(0, configs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
             {
-                using var session = new PlanSession(plan);
+                using var session = new PlanSession(variants[k / rates].Plan);
                 for (int e = 0; e < settings.MaxEpochs; e++)
                 {
-                    session.Train(train, Epoch(fit, settings.Seed, e), settings.LearningRates[k]);
+                    session.Train(train, Epoch(fit, settings.Seed, e), settings.LearningRates[k % rates]);
                     scores[k, e] = session.Accuracy(train, validation);
-                    progress.Progress($"{label} {shots}/class: learning rates x epochs on validation", Interlocked.Increment(ref done),
-                        settings.LearningRates.Count * settings.MaxEpochs);
+                    progress.Progress($"{label} {shots}/class: settings x epochs on validation", Interlocked.Increment(ref done), configs * settings.MaxEpochs);
                 }
             });
-            // The best validation top-1; ties go to fewer epochs, then the smaller rate.
+            // The best validation top-1; ties go to fewer epochs, then the first variant and the smaller rate.
             int bestK = 0, bestE = 0;
             for (int e = 0; e < settings.MaxEpochs; e++)
             {
-                for (int k = 0; k < settings.LearningRates.Count; k++)
+                for (int k = 0; k < configs; k++)
                 {
-                    if (scores[k, e] > scores[bestK, bestE] || (scores[k, e] == scores[bestK, bestE] && (e < bestE || (e == bestE && settings.LearningRates[k] < settings.LearningRates[bestK]))))
+                    if (scores[k, e] > scores[bestK, bestE])
                     {
                         (bestK, bestE) = (k, e);
                     }
                 }
             }
+            var (variant, plan) = variants[bestK / rates];
+            float lr = settings.LearningRates[bestK % rates];
             var all = fit.Concat(validation).ToArray();
             using var final = new PlanSession(plan);
             for (int e = 0; e <= bestE; e++)
             {
-                final.Train(train, Epoch(all, settings.Seed, e), settings.LearningRates[bestK]);
+                final.Train(train, Epoch(all, settings.Seed, e), lr);
             }
             double after = final.Accuracy(test);
-            progress.Info($"{label} {shots}/class: lr {settings.LearningRates[bestK]}, {bestE + 1} epoch(s) (validation {scores[bestK, bestE]:P1}): top-1 {before:P1} -> {after:P1}");
-            cells.Add(new TransferCell(shots, settings.LearningRates[bestK], bestE + 1, scores[bestK, bestE], before, after));
+            progress.Info($"{label} {shots}/class: lr {lr}{(variants.Count > 1 ? $" (variant {variant})" : "")}, {bestE + 1} epoch(s) (validation {scores[bestK, bestE]:P1}): top-1 {before:P1} -> {after:P1}");
+            cells.Add(new TransferCell(shots, lr, variant, bestE + 1, scores[bestK, bestE], before, after));
         }
         return cells;
     }
