@@ -74,6 +74,71 @@ public class PlanLoaderTests
         Assert.Equal("plan rejected: " + expected, Reject(bytes, plan));
     }
 
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-1f)]
+    [InlineData(float.NaN)]
+    [InlineData(2000f)]
+    public void ABadInt8LearningRateScaleIsRejected(float scale)
+    {
+        var plan = Plan();
+        var bytes = (byte[])plan.Bytes.Clone();
+        int train = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(52));
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(train + 12), scale);
+        Recrc(bytes);
+        Assert.Equal("plan rejected: range at train 0", Reject(bytes, plan));
+    }
+
+    /// <summary>gc-apu's drift ops and the convs' links to them are checked like every other op.</summary>
+    [Theory]
+    [InlineData("horizon")]
+    [InlineData("count")]
+    [InlineData("select")]
+    [InlineData("source")]
+    public void ABadAlternantUpdateIsRejectedWithTheOpIndex(string field)
+    {
+        var (model, weights, images) = TestModels.QuantizedTiny(5, 6, 16, 8);
+        var g = TestModels.Tiny();
+        int convs = model.Ops.OfType<Core.Quantization.QuantizedConv>().Count();
+        var apu = new AlternantUpdate(Training.SourceStatistics.Measure(model, images, 16, seed: 1));
+        var plan = TrainingPlanner.Plan(g, weights, model, TrainingMethod.GcApu, board: null, trainConvs: convs, apu: apu).Plan;
+        var bytes = (byte[])plan.Bytes.Clone();
+        int ops = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.OpsOffset));
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(36));
+        int drift = Enumerable.Range(0, count).Last(i => bytes[ops + (i * PlanFormat.OpBytes)] == PlanFormat.OpFilterDrift);
+        var op = bytes.AsSpan(ops + (drift * PlanFormat.OpBytes));
+        int victim = drift;
+        switch (field)
+        {
+            case "horizon":
+                BinaryPrimitives.WriteInt32LittleEndian(op[(24 + 8)..], 255); // a filter could wait longer than the ages count
+                break;
+            case "count":
+                BinaryPrimitives.WriteInt32LittleEndian(op[(24 + 4)..], 0);
+                break;
+            case "select":
+                // The conv before it points at the drift op's scores instead of its ages.
+                victim = drift - 1;
+                var conv = bytes.AsSpan(ops + (victim * PlanFormat.OpBytes));
+                Assert.Equal(PlanFormat.OpConv2dS8, conv[0]);
+                BinaryPrimitives.WriteUInt16LittleEndian(conv[2..], BinaryPrimitives.ReadUInt16LittleEndian(op[16..]));
+                break;
+            default:
+            {
+                // A source standard deviation of 0 (an infinite inverse).
+                int tensors = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.TensorsOffset));
+                int source = BinaryPrimitives.ReadUInt16LittleEndian(op[6..]);
+                var t = bytes.AsSpan(tensors + (source * PlanFormat.TensorBytes));
+                int blob = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(56));
+                int c = BinaryPrimitives.ReadUInt16LittleEndian(t[22..]);
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(blob + BinaryPrimitives.ReadInt32LittleEndian(t[4..]) + (4 * c)), float.PositiveInfinity);
+                break;
+            }
+        }
+        Recrc(bytes);
+        Assert.Equal($"plan rejected: range at op {victim}", Reject(bytes, plan));
+    }
+
     [Fact]
     public void TruncatedPlanIsRejected()
     {
