@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,6 +26,14 @@
             exit(1);                                                                    \
         }                                                                               \
     } while (0)
+
+/* One step of the tests' xorshift64 generator (each test keeps its own state and takes the bits it needs). */
+static inline void nt_test_xorshift(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+}
 
 /* Largest |a-b| over two float vectors, relative to the largest |a| (absolute when that is tiny). */
 static inline double nt_test_max_error(const float *a, const float *b, size_t count)

@@ -11,9 +11,7 @@ static uint64_t state = 0x243F6A8885A308D3ull;
 
 static uint32_t next(void)
 {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
+    nt_test_xorshift(&state);
     return (uint32_t)(state >> 16);
 }
 

@@ -14,9 +14,7 @@ static uint64_t state = 0x243F6A8885A308D3ull;
 
 static float uniform(float lo, float hi)
 {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
+    nt_test_xorshift(&state);
     return lo + (hi - lo) * (float)((state >> 40) & 0xFFFFFFu) / 16777216.0f;
 }
 

@@ -13,9 +13,7 @@ static uint64_t state = 0x13198A2E03707344ull;
 
 static uint32_t next(void)
 {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
+    nt_test_xorshift(&state);
     return (uint32_t)(state >> 32);
 }
 
