@@ -28,12 +28,12 @@ public static class PlanCommand
                 "gc-apu (gc updating, each round, the filters whose outputs drifted furthest from the source task: TinyMP)",
             DefaultValueFactory = _ => "last-layer",
         };
-        var trainConvs = new Option<int>("--train-convs") { Description = "gc: how many of the deepest convs train (default: the trailing convs whose outputs are at most 2x2, as many as fit the budget)", DefaultValueFactory = _ => 0 };
+        var trainConvs = new Option<int>("--train-convs") { Description = "gc, gc-apu: how many of the deepest convs train (default: the trailing convs whose outputs are at most 2x2, as many as fit the budget)", DefaultValueFactory = _ => 0 };
         var fraction = new Option<double>("--update-fraction") { Description = "gc-apu: share of each trained conv's filters updated per round, in (0, 1]", DefaultValueFactory = _ => AlternantUpdate.DefaultFraction };
         var round = new Option<int>("--round") { Description = "gc-apu: training samples per round (the filters are chosen again at each round's first)", DefaultValueFactory = _ => AlternantUpdate.DefaultRound };
         var lrScale = new Option<float>("--int8-lr-scale") { Description = "gc, gc-apu: the int8 convs' learning rate as a share of the classifier's (the rate given at training)", DefaultValueFactory = _ => 1f };
         var budget = new Option<long>("--budget") { Description = "SRAM budget in bytes (default: the board's banks less the stack and firmware reserve)", DefaultValueFactory = _ => 0 };
-        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer and gc; default: quantize here on 64 training images" };
+        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer, gc and gc-apu; default: quantize here on 64 training images" };
         var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
         var svg = new Option<string?>("--svg") { Description = "draw the memory timeline (bytes live per step, per bank) into this SVG file" };
         var emitC = new Option<string?>("--emit-c") { Description = "also write the plan as C (nt_plan_data.h, nt_plan_data.c: a const byte array) into this folder, for linking into a firmware" };
