@@ -24,7 +24,6 @@ public class HelpAndErrorTests
     [Theory]
     [InlineData("import", "12")]
     [InlineData("flash", "10")]
-    [InlineData("experiment", "7")]
     public void CommandsNotBuiltYetSaySoAndFail(string command, string issue)
     {
         var result = CliProcess.Run(command, "--model", "mbv2-w0.35");

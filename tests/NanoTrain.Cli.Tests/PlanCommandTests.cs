@@ -55,6 +55,6 @@ public class PlanCommandTests
     {
         var result = CliProcess.Run("plan", "--method", "everything");
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only, gc", result.StandardError.Trim());
+        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu", result.StandardError.Trim());
     }
 }

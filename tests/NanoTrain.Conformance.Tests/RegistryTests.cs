@@ -19,6 +19,7 @@ public class RegistryTests
         ["sgd"] = ["update"], // the optimizer: one update kernel, no forward/backward
         ["quantize"] = ["fwd", "scratch_bytes"], // the entry of a frozen int8 section: nothing flows back through it
         ["dequantize"] = ["fwd", "scratch_bytes"], // its exit
+        ["filter_drift"] = ["fwd", "scratch_bytes"], // scores filters in the forward; the conv's update reads its choice, nothing flows back
     };
 
     public static TheoryData<string> Ops()

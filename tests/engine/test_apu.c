@@ -33,7 +33,7 @@ static void check_score(void)
         source[C + ch] = 0.5f + 0.25f * (float)ch;
         score[ch] = want[ch] = 0.1f * (float)ch;
     }
-    nt_drift_s8_fwd(N, P, C, scale, zero, y, source, momentum, score);
+    nt_filter_drift_s8_fwd(N, P, C, scale, zero, y, source, momentum, score);
     for (int n = 0; n < N; ++n) {
         for (int ch = 0; ch < C; ++ch) {
             double sum = 0.0;
@@ -61,7 +61,7 @@ static void check_rotation(int32_t c, int32_t count, int32_t horizon, int kind)
         for (int32_t ch = 0; ch < c; ++ch) {
             score[ch] = kind == 0 ? (float)(next() % 1000u) / 7.0f : kind == 1 ? (float)(ch * ch) : (ch < c / 2 ? 0.0f : 1.0f + (float)(next() % 5u));
         }
-        nt_drift_select(c, count, horizon, score, age);
+        nt_filter_drift_select(c, count, horizon, score, age);
         int32_t chosen = 0;
         for (int32_t ch = 0; ch < c; ++ch) {
             if (age[ch] == 0u) {
@@ -87,7 +87,7 @@ static void check_drift_first(void)
     enum { C = 8 };
     const float score[C] = { 0.1f, 5.0f, 0.2f, 9.0f, 0.0f, 3.0f, 0.3f, 0.4f };
     uint8_t age[C] = { 0 };
-    nt_drift_select(C, 3, 4, score, age);
+    nt_filter_drift_select(C, 3, 4, score, age);
     for (int ch = 0; ch < C; ++ch) {
         NT_CHECK((age[ch] == 0u) == (ch == 1 || ch == 3 || ch == 5));
     }

@@ -161,6 +161,12 @@ public static unsafe partial class EngineApi
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_dequantize_s8_fwd")]
     public static partial void DequantizeFwd(int count, float scale, int zeroPoint, sbyte* x, float* y);
 
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_filter_drift_s8_fwd")]
+    public static partial void FilterDriftS8Fwd(int n, int positions, int c, float scale, int zero, sbyte* y, float* source, float momentum, float* score);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_filter_drift_select")]
+    public static partial void FilterDriftSelect(int c, int count, int horizon, float* score, byte* age);
+
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_host_plan_bytes")]
     public static partial nuint PlanStructBytes();
 

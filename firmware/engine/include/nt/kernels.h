@@ -297,7 +297,7 @@ void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, cons
  *   b[co]          -= rint(lr * db / (s_x s_w[co])) (the bias quantum is s_x s_w: rounding to nearest),
  *                    kept within 2^30 - k*k*ci_g*255*128 so that the accumulator stays inside int32.
  * For a batch, each sample's weight step is rounded on its own (the same expectation).
- * ages: out_c bytes, the filters' ages of alternant partial update (nt_drift_select): only filters (output
+ * ages: out_c bytes, the filters' ages of alternant partial update (nt_filter_drift_select): only filters (output
  * channels) of age 0 are updated; NULL: all. w or b may be NULL (not trained). Filters whose gbar is 0 are
  * skipped, drawing nothing.
  */
@@ -315,12 +315,15 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, cons
 /** Drift scores from an int8 output y [n, positions, c] (real value y_scale * (q - y_zero)); source: f32 [2, c],
  * the source task's mean of the per-sample channel mean, then 1/its standard deviation. For each sample:
  * score[ch] = momentum * score[ch] + (1 - momentum) * min(((mean_ch - source mean) * source inverse std)^2, 1e30). */
-void nt_drift_s8_fwd(int32_t n, int32_t positions, int32_t c, float y_scale, int32_t y_zero, const int8_t *y, const float *source,
+void nt_filter_drift_s8_fwd(int32_t n, int32_t positions, int32_t c, float y_scale, int32_t y_zero, const int8_t *y, const float *source,
                      float momentum, float *score);
+
+/** Scratch of the drift op: none (the choice bisects over the priorities instead of sorting them). */
+size_t nt_filter_drift_s8_scratch_bytes(int32_t channels);
 
 /** A round's choice: the `count` filters of highest priority get age 0 (ties in index order), the others age
  * + 1 (saturating at 255). 0 < count <= c, horizon > 0; scores non-negative. No scratch memory. */
-void nt_drift_select(int32_t c, int32_t count, int32_t horizon, const float *score, uint8_t *age);
+void nt_filter_drift_select(int32_t c, int32_t count, int32_t horizon, const float *score, uint8_t *age);
 
 #ifdef __cplusplus
 }

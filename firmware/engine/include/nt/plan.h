@@ -79,7 +79,7 @@ typedef enum nt_op_kind {
     NT_OP_GAP_S8 = 11,    /**< in: x s8 [n,h,w,c]; out: y s8 [n,1,1,c]; params: act_min, act_max */
     NT_OP_FC_S8 = 12,     /**< in: x [n,1,1,in], w [1,1,out,in], b s32|NONE, multiplier, shift; out: y [n,1,1,out]; params[4], [5] as conv */
     NT_OP_DEQUANTIZE = 13, /**< in: x s8; out: y f32 (same dims); params: scale bits, zero point */
-    NT_OP_FILTER_DRIFT = 14, /**< alternant partial update of the CONV2D_S8 whose output is x (nt_drift_s8_fwd, nt_drift_select):
+    NT_OP_FILTER_DRIFT = 14, /**< alternant partial update of the CONV2D_S8 whose output is x (nt_filter_drift_s8_fwd, nt_filter_drift_select):
                               *   in: x s8 [n,h,w,c], source f32 [1,1,2,c] in the blob (mean, 1/std); out: scores f32 [1,1,1,c],
                               *   ages u8 [1,1,1,c] (the conv's `select`), both zeroed at start; params: round (training steps),
                               *   filters per round, horizon (rounds), momentum bits, x scale bits, x zero point. Runs in

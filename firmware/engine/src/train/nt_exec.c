@@ -276,10 +276,10 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
     case NT_OP_FILTER_DRIFT:
         if (ex->training) {
             const int32_t c = (int32_t)x->dims[3];
-            nt_drift_s8_fwd(x->dims[0], x->dims[1] * x->dims[2], c, f32_from_bits(op->params[4]), op->params[5], s8(ex, op->in[0]),
+            nt_filter_drift_s8_fwd(x->dims[0], x->dims[1] * x->dims[2], c, f32_from_bits(op->params[4]), op->params[5], s8(ex, op->in[0]),
                             f32(ex, op->in[1]), f32_from_bits(op->params[3]), f32(ex, op->out[0]));
             if (ex->steps % (uint32_t)op->params[0] == 0u) {
-                nt_drift_select(c, op->params[1], op->params[2], f32(ex, op->out[0]), (uint8_t *)nt_exec_tensor(ex, op->out[1]));
+                nt_filter_drift_select(c, op->params[1], op->params[2], f32(ex, op->out[0]), (uint8_t *)nt_exec_tensor(ex, op->out[1]));
             }
         }
         break;

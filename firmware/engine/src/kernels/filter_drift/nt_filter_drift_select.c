@@ -12,7 +12,7 @@ static uint32_t priority_bits(float score, float inv_max, uint8_t age, float inv
     return bits;
 }
 
-void nt_drift_select(int32_t c, int32_t count, int32_t horizon, const float *score, uint8_t *age)
+void nt_filter_drift_select(int32_t c, int32_t count, int32_t horizon, const float *score, uint8_t *age)
 {
     float max = 0.0f;
     for (int32_t ch = 0; ch < c; ++ch) {

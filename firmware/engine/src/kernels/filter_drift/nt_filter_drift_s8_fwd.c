@@ -2,7 +2,7 @@
 
 #include "nt/kernels.h"
 
-void nt_drift_s8_fwd(int32_t n, int32_t positions, int32_t c, float y_scale, int32_t y_zero, const int8_t *y, const float *source,
+void nt_filter_drift_s8_fwd(int32_t n, int32_t positions, int32_t c, float y_scale, int32_t y_zero, const int8_t *y, const float *source,
                      float momentum, float *score)
 {
     const float inv_positions = 1.0f / (float)positions;
