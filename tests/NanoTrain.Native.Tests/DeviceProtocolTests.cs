@@ -49,7 +49,7 @@ public class DeviceProtocolTests
         var (model, graph, weights) = Int8.Value;
         var m = TrainingPlanner.ParseMethod(method);
         var apu = m == TrainingMethod.GcApu
-            ? new AlternantUpdate(SourceStatistics.Measure(model, Datasets.Ensure(DatasetSpec.FashionMnist)[0], 256, seed: 1))
+            ? new AlternantUpdate(SourceStatistics.Measure(model, Datasets.Ensure(DatasetSpec.FashionMnist)[0], SourceStatistics.Samples, seed: 1))
             : null;
         var plan = TrainingPlanner.Plan(graph, weights, model, m, board, 0, apu: apu);
         Assert.True(plan.Fits, $"the {method} plan does not fit {boardId}");

@@ -90,6 +90,19 @@ public sealed unsafe class NativeExecutor : IDisposable
     /// <summary>A tensor as a span of bytes.</summary>
     public Span<byte> Bytes(int index, int length) => new(Tensor(index), length);
 
+    /// <summary>Each sample's class of largest logit (the first on ties: the engine's nt_argmax_f32, as the device predicts).</summary>
+    public void Predict(int logits, int batch, int classes, Span<byte> predictions)
+    {
+        if (predictions.Length < batch)
+        {
+            throw new ArgumentException($"room for {predictions.Length} predictions, {batch} needed", nameof(predictions));
+        }
+        fixed (byte* p = predictions)
+        {
+            EngineApi.Argmax(batch, classes, (float*)Tensor(logits), p);
+        }
+    }
+
     public void SetBatchNormMode(bool training, bool updateRunning) =>
         EngineApi.ExecSetBatchNormMode(_exec.Pointer, training ? 1 : 0, updateRunning ? 1 : 0);
 

@@ -106,23 +106,13 @@ public static class ExperimentCommand
                     {
                         elf = firmware[run.Board.Id] = new FirmwareBuilder(paths).Build(run.Board, "trainer", progress);
                     }
-                    string state = Path.Combine(Path.GetTempPath(), "nt-board-" + Guid.NewGuid().ToString("N"));
-                    try
-                    {
-                        measured = DeviceRun.Execute(new DeviceRunOptions(run.Board, elf, PlanFileInfo.Read(planPath), mnistTrain.Spread(MeasuredSteps),
-                            mnistTest.Spread(0), 0.001f, settings.Seed, PlanDelivery.Flash, state), progress);
-                    }
-                    finally
-                    {
-                        if (Directory.Exists(state))
-                        {
-                            Directory.Delete(state, recursive: true);
-                        }
-                    }
+                    measured = RunCommand.WithStateFolder(null, state => DeviceRun.Execute(new DeviceRunOptions(run.Board, elf, PlanFileInfo.Read(planPath),
+                        mnistTrain.Spread(MeasuredSteps), mnistTest.Spread(0), 0.001f, settings.Seed, PlanDelivery.Flash, state), progress));
                 }
                 progress.Info($"{name}: adapting to MNIST on the host engine ({run.Board!.Id}'s plan)");
+                // The same plan at each int8 share (only the training section's rate differs): the depth found above, not searched again.
                 var variants = TrainingPlanner.Condenses(method)
-                    ? int8Scales.Select(f => (f, TrainingPlanner.Plan(graph, ck.Weights, quantized, method, run.Board, apu: apu, int8LrScale: f).Plan)).ToList()
+                    ? int8Scales.Select(f => (f, TrainingPlanner.Plan(graph, ck.Weights, quantized, method, run.Board, trainConvs: run.TrainedConvs, apu: apu, int8LrScale: f).Plan)).ToList()
                     : [(1f, run.Plan)];
                 var cells = TransferExperiment.Run(variants, mnistTrain, mnistTest, settings, progress, name);
                 rows.Add(new MethodResult(name, onBoard, run, measured, cells));
@@ -149,31 +139,25 @@ public static class ExperimentCommand
     private static string CommandLine(IEnumerable<string> tokens) =>
         "./nanotrain experiment transfer" + string.Concat(tokens.Where(t => t != "experiment" && t != "transfer").Select(t => " " + t));
 
-    private static int[] Ints(string list, string option)
+    /// <summary>A comma-separated list of <paramref name="option"/>, each value parsed and accepted, else one usage error saying what it wants.</summary>
+    private static T[] List<T>(string list, string option, Func<string, T> parse, Func<T, bool> accepted, string wants)
     {
         try
         {
-            var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            return values.Length > 0 && values.All(v => v >= 2) ? values : throw new FormatException();
+            var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToArray();
+            return values.Length > 0 && values.All(accepted) ? values : throw new FormatException();
         }
         catch (FormatException)
         {
-            throw new NanoTrainException(ErrorKind.Usage, $"{option} wants whole numbers of at least 2, comma-separated; got '{list}'");
+            throw new NanoTrainException(ErrorKind.Usage, $"{option} wants {wants}, comma-separated; got '{list}'");
         }
     }
 
-    private static float[] Floats(string list, string option)
-    {
-        try
-        {
-            var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            return values.Length > 0 && values.All(v => v > 0 && v <= 16) ? values : throw new FormatException();
-        }
-        catch (FormatException)
-        {
-            throw new NanoTrainException(ErrorKind.Usage, $"{option} wants numbers within (0, 16], comma-separated; got '{list}'");
-        }
-    }
+    private static int[] Ints(string list, string option) =>
+        List(list, option, v => int.Parse(v, CultureInfo.InvariantCulture), v => v >= 2, "whole numbers of at least 2");
+
+    private static float[] Floats(string list, string option) =>
+        List(list, option, v => float.Parse(v, CultureInfo.InvariantCulture), v => v > 0 && v <= 16, "numbers within (0, 16]");
 
     private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
@@ -198,7 +182,7 @@ public static class ExperimentCommand
         {
             ["method"] = m.Name,
             ["fitsBoard"] = m.OnBoard.Fits,
-            ["plannedSram"] = m.OnBoard.Memory.Fits ? m.OnBoard.Memory.ArenaBytes : m.OnBoard.Memory.NeededBytes,
+            ["plannedSram"] = m.PlannedSram,
             ["budget"] = m.OnBoard.Budget,
             ["trainedConvs"] = m.OnBoard.TrainedConvs,
             ["measuredOn"] = m.Run.Board!.Id,
@@ -251,8 +235,7 @@ public static class ExperimentCommand
         md.Append("|---|---|---|---|---|" + string.Concat(shots.Select(_ => "---|")) + "---|\n");
         foreach (var m in r.Methods)
         {
-            long planned = m.OnBoard.Memory.Fits ? m.OnBoard.Memory.ArenaBytes : m.OnBoard.Memory.NeededBytes;
-            string sram = N(planned) + (m.Measured == null ? "" : $" ({N(m.Measured.Banks.Sum(b => b.HighWaterBytes))} on {m.Run.Board!.Id})");
+            string sram = N(m.PlannedSram) + (m.Measured == null ? "" : $" ({N(m.Measured.Banks.Sum(b => b.HighWaterBytes))} on {m.Run.Board!.Id})");
             string steps = m.Measured == null ? "not measured" :
                 $"{N(m.Measured.MedianStep.Forward)} / {N(m.Measured.MedianStep.BackwardDx + m.Measured.MedianStep.BackwardDw + m.Measured.MedianStep.Loss)} / {N(m.Measured.MedianStep.Update)} = **{N(m.Measured.MedianStep.Total)}**" +
                 (m.OnBoard.Fits ? "" : $" ({m.Run.Board!.Id})");
@@ -270,7 +253,11 @@ public static class ExperimentCommand
 }
 
 /// <summary>One method's rows: its plan for the board, the plan it ran (the board's, or the large board's), what the device measured.</summary>
-internal sealed record MethodResult(string Name, TrainingPlan OnBoard, TrainingPlan Run, DeviceRunReport? Measured, IReadOnlyList<TransferCell> Cells);
+internal sealed record MethodResult(string Name, TrainingPlan OnBoard, TrainingPlan Run, DeviceRunReport? Measured, IReadOnlyList<TransferCell> Cells)
+{
+    /// <summary>SRAM the method needs on the board: its arena where it fits, else what it would need.</summary>
+    public long PlannedSram => OnBoard.Memory.Fits ? OnBoard.Memory.ArenaBytes : OnBoard.Memory.NeededBytes;
+}
 
 /// <summary>The whole experiment.</summary>
 internal sealed record TransferResult(string Model, BoardDescriptor Board, string Commit, string CommandLine, TransferSettings Settings, int TestSamples,

@@ -111,9 +111,6 @@ public static class PlanCommand
         return command;
     }
 
-    /// <summary>Source images gc-apu's drift statistics are measured on (the pretraining set, seed 1).</summary>
-    public const int SourceStatisticsSamples = 256;
-
     /// <summary>The int8 model when none is given: min/max ranges over 64 images of the source task, seed 1.</summary>
     public static QuantizedModel QuantizeHere(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, LabeledImages source, IProgressSink progress)
     {
@@ -124,8 +121,8 @@ public static class PlanCommand
     /// <summary>gc-apu's default settings with the source task's statistics of every conv output.</summary>
     public static AlternantUpdate AlternantUpdateFor(QuantizedModel quantized, LabeledImages source, IProgressSink progress)
     {
-        progress.Info($"source statistics of every conv output ({SourceStatisticsSamples} images of {source.Name})");
-        return new AlternantUpdate(SourceStatistics.Measure(quantized, source, SourceStatisticsSamples, seed: 1));
+        progress.Info($"source statistics of every conv output ({SourceStatistics.Samples} images of {source.Name})");
+        return new AlternantUpdate(SourceStatistics.Measure(quantized, source, SourceStatistics.Samples, seed: 1));
     }
 
     private static string Bytes(long v) => v.ToString("N0", CultureInfo.InvariantCulture);

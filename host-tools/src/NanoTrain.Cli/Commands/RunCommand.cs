@@ -95,21 +95,8 @@ public static class RunCommand
             var testSet = datasets.Load(spec, Split.Test).Spread(testCount);
             string? device = pr.GetValue(port);
             string firmware = pr.GetValue(elf) ?? (device != null ? "" : new FirmwareBuilder(paths).Build(descriptor, "trainer", progress));
-            string? keep = pr.GetValue(state);
-            string stateDir = keep ?? Path.Combine(Path.GetTempPath(), "nt-board-" + Guid.NewGuid().ToString("N"));
-            DeviceRunReport report;
-            try
-            {
-                report = DeviceRun.Execute(
-                    new DeviceRunOptions(descriptor, firmware, info, trainSet, testSet, rate, pr.GetValue(seed), delivery, stateDir) { Port = device }, progress);
-            }
-            finally
-            {
-                if (keep == null && Directory.Exists(stateDir))
-                {
-                    Directory.Delete(stateDir, recursive: true);
-                }
-            }
+            var report = WithStateFolder(pr.GetValue(state), stateDir => DeviceRun.Execute(
+                new DeviceRunOptions(descriptor, firmware, info, trainSet, testSet, rate, pr.GetValue(seed), delivery, stateDir) { Port = device }, progress));
             if (JsonOutput.WantsTable(target))
             {
                 Print(report);
@@ -118,6 +105,23 @@ public static class RunCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Runs <paramref name="run"/> with the board's weight-slot folder: <paramref name="keep"/>, or a fresh one removed afterwards.</summary>
+    internal static T WithStateFolder<T>(string? keep, Func<string, T> run)
+    {
+        string folder = keep ?? Path.Combine(Path.GetTempPath(), "nt-board-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            return run(folder);
+        }
+        finally
+        {
+            if (keep == null && Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
     }
 
     private static int Boot(BoardDescriptor descriptor, string image, double seconds, string? target)

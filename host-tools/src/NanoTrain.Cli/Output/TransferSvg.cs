@@ -40,7 +40,7 @@ internal static class TransferSvg
         // Right: planned SRAM per method against the board's budget.
         int left2 = left + panel + gap;
         long budget = r.Methods.Count > 0 ? r.Methods[0].OnBoard.Budget : 0;
-        var sram = r.Methods.Select(m => m.OnBoard.Memory.Fits ? m.OnBoard.Memory.ArenaBytes : m.OnBoard.Memory.NeededBytes).ToList();
+        var sram = r.Methods.Select(m => m.PlannedSram).ToList();
         double maxKb = Math.Max(1, Math.Max(sram.DefaultIfEmpty(0).Max(), budget)) / 1024.0 * 1.1;
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left2}\" y=\"40\">peak SRAM per method (planned), {r.Board.Id}</text>\n");
         Axes(svg, left2, top, panel, plotH, null, "method", maxKb, "SRAM (KiB)");

@@ -112,21 +112,13 @@ public sealed unsafe class HostTrainer : IDisposable
     /// <summary>Samples among the first <paramref name="count"/> whose largest logit is their label.</summary>
     private int CountCorrect(NativeExecutor worker, int count)
     {
-        var logits = worker.Floats(_plan.Logits, _plan.Batch * _plan.Classes);
+        var predictions = new byte[_plan.Batch];
+        worker.Predict(_plan.Logits, _plan.Batch, _plan.Classes, predictions);
         var labels = worker.Bytes(_plan.Labels, _plan.Batch);
         int correct = 0;
         for (int s = 0; s < count; s++)
         {
-            var row = logits.Slice(s * _plan.Classes, _plan.Classes);
-            int best = 0;
-            for (int c = 1; c < row.Length; c++)
-            {
-                if (row[c] > row[best])
-                {
-                    best = c;
-                }
-            }
-            correct += best == labels[s] ? 1 : 0;
+            correct += predictions[s] == labels[s] ? 1 : 0;
         }
         return correct;
     }

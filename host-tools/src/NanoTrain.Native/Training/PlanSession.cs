@@ -49,19 +49,14 @@ public sealed class PlanSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         int count = samples?.Count ?? data.Count, correct = 0;
-        int classes = _plan.Classes;
+        Span<byte> prediction = stackalloc byte[1];
         for (int k = 0; k < count; k++)
         {
             int i = samples?[k] ?? k;
             _pipeline.Render(data.Image(i), _exec.Floats(_plan.Input, _pixels));
             _exec.Forward();
-            var logits = _exec.Floats(_plan.Logits, classes);
-            int best = 0;
-            for (int c = 1; c < classes; c++)
-            {
-                best = logits[c] > logits[best] ? c : best;
-            }
-            correct += best == data.Labels[i] ? 1 : 0;
+            _exec.Predict(_plan.Logits, 1, _plan.Classes, prediction);
+            correct += prediction[0] == data.Labels[i] ? 1 : 0;
         }
         return count == 0 ? 0 : (double)correct / count;
     }

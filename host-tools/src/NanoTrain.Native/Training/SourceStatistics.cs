@@ -13,6 +13,9 @@ namespace NanoTrain.Native.Training;
 /// </summary>
 public static class SourceStatistics
 {
+    /// <summary>Source images gc-apu's statistics are measured on by default (the pretraining set, seed 1).</summary>
+    public const int Samples = 256;
+
     public static Dictionary<string, ChannelStatistics> Measure(QuantizedModel model, LabeledImages data, int samples, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(model);
