@@ -304,6 +304,31 @@ void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, cons
 void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, const float *gbar, const float *scales, float lr,
                             const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng);
 
+/* ---- int8 trainable convs: exact gradients (sparse update, MCUNetV3) ----------------------------------
+ * The same int8 conv with full output gradient maps instead of condensed ones: the backward reads the int8 input
+ * it ran on (for dW) and its int8 output (for the clamp), both kept until then. Units and scales as above. */
+
+/** The fused clamp's gradient: dy[i] = 0 where y[i] <= act_min or y[i] >= act_max (the output sat on the clamp),
+ * else unchanged. y: int8, dy: f32, both `elements` long in the same order. */
+void nt_conv2d_s8_bwd_clamp(int32_t elements, int32_t act_min, int32_t act_max, const int8_t *y, float *dy);
+
+/** Exact input gradient of an int8 conv: nt_conv2d_f32_bwd_in with w[kh,kw,ci_g,co] = w_scale[co] * w_q (w_q in the
+ * int8 layouts of nt_conv2d_s8_fwd). dy: f32 [n, out_h, out_w, out_c]; dx: f32 [n, in_h, in_w, in_c], accumulated
+ * into (+=). Zero entries of dy are skipped. */
+void nt_conv2d_s8_bwd_in(const nt_conv2d_params_t *p, const float *dy, const int8_t *w, const float *w_scale, float *dx);
+
+/**
+ * Exact SGD step of an int8 conv with quantization-aware scaling: nt_conv2d_s8_gc_update's rules with the exact
+ * real gradients dW[co,tap,ci] = s_x * sum over the batch and the positions of dy * (x + input_offset) (the
+ * gradient of nt_conv2d_f32_bwd_w on x = s_x (x_q + input_offset)) and db[co] = sum of dy[.., co]. x: the int8
+ * input [n, in_h, in_w, in_c] the forward ran on; dy: f32 [n, out_h, out_w, out_c] (after nt_conv2d_s8_bwd_clamp).
+ * Each weight's step is rounded once for the whole batch, weight by weight in the int8 layout's order, drawing
+ * one number from *rng each. ages, w and b as in nt_conv2d_s8_gc_update; filters whose dy is all 0 are skipped,
+ * drawing nothing. No scratch: each weight's gradient is summed where it is used.
+ */
+void nt_conv2d_s8_bwd_update(const nt_conv2d_params_t *p, int32_t input_offset, const int8_t *x, const float *dy, const float *scales, float lr,
+                             const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng);
+
 /* ---- alternant partial update (TinyMP): which filters train --------------------------------------------
  * Each trainable filter (output channel) keeps a drift score: how far the per-sample mean of its output on the
  * user's data lies from the source task's, in source standard deviations, squared and momentum-smoothed. Every

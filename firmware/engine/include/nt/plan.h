@@ -176,6 +176,11 @@ void nt_plan_conv_params(const nt_plan_t *plan, const nt_plan_op_t *op, nt_conv2
  * for a larger tensor (gradient condensing, nt/kernels.h). */
 int nt_plan_condensed(const nt_plan_t *plan, uint16_t index);
 
+/** An int8 conv (NT_OP_CONV2D_S8) whose backward is exact rather than condensed: it has no condensing state (saved[0]
+ * and saved[1] NONE) and neither its output's nor its input's gradient is condensed. Its backward reads in[0] (for
+ * dW) and out[0] (for a clamp narrower than int8), which the plan keeps intact until then. */
+int nt_plan_s8_conv_exact(const nt_plan_t *plan, const nt_plan_op_t *op);
+
 #ifdef __cplusplus
 }
 #endif

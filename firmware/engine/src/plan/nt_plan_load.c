@@ -384,6 +384,12 @@ int nt_plan_condensed(const nt_plan_t *plan, uint16_t index)
     return t->grad != NT_PLAN_NONE && !same_dims(&plan->tensors[t->grad], t);
 }
 
+int nt_plan_s8_conv_exact(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    return op->saved[0] == NT_PLAN_NONE && op->saved[1] == NT_PLAN_NONE && !nt_plan_condensed(plan, op->out[0]) &&
+           !nt_plan_condensed(plan, op->in[0]);
+}
+
 /* The gradient of activation `index` is a vector [n,1,1,c] (condensed, or the activation is one). */
 static int vector_grad(const nt_plan_t *plan, uint16_t index)
 {
@@ -433,14 +439,23 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
     case NT_OP_FILTER_DRIFT: /* (no backward: reads x in the forward only) */
         return 1;
     case NT_OP_ADD_S8:
+        /* The identity in real values: every gradient in the same form, condensed vectors or full maps. */
         for (int i = 0; i < 2; ++i) {
-            if (plan->tensors[op->in[i]].grad != NT_PLAN_NONE && !vector_grad(plan, op->in[i])) {
+            if (plan->tensors[op->in[i]].grad != NT_PLAN_NONE && plan->tensors[y].grad != NT_PLAN_NONE &&
+                !same_dims(&plan->tensors[plan->tensors[op->in[i]].grad], &plan->tensors[plan->tensors[y].grad])) {
                 return 0;
             }
         }
-        return plan->tensors[y].grad == NT_PLAN_NONE || vector_grad(plan, y);
+        return 1;
     case NT_OP_CONV2D_S8: {
-        /* Only condensed kernels: every gradient on either side is a vector, and the scales are there. */
+        if (nt_plan_s8_conv_exact(plan, op)) {
+            /* Exact: full maps on both sides (nt_plan_s8_conv_exact), the scales there when anything flows back, and
+             * the input kept apart from the output when dW reads it. */
+            const nt_plan_tensor_t *yt = &plan->tensors[y];
+            const int overlap = xt->space == yt->space && xt->offset < yt->offset + yt->bytes && yt->offset < xt->offset + xt->bytes;
+            return (yt->grad == NT_PLAN_NONE || op->in[5] != NT_PLAN_NONE) && !(overlap && (plan->tensors[op->in[1]].flags & NT_TENSOR_PARAM) != 0u);
+        }
+        /* Condensed: every gradient on either side is a vector, and the scales are there. */
         const uint32_t k = (uint32_t)op->params[0];
         if (!saved_ok(plan, op->saved[0], plan->batch, k, k, xt->dims[3]) ||
             !saved_ok(plan, op->saved[1], plan->batch, 1, 1, plan->tensors[y].dims[3])) {
@@ -524,7 +539,7 @@ static nt_status check_tensor(const nt_plan_t *plan, const nt_plan_tensor_t *t)
     return NT_OK;
 }
 
-/* A trainable int8 parameter (NT_TENSOR_PARAM in the training section, not f32): the weights (with sums) or the
+/* A trainable int8 parameter (NT_TENSOR_PARAM in the training section, not f32): the weights (with sums, or exact) or the
  * bias of a CONV2D_S8 with scales and an output gradient, with no gradient or momentum tensor of its own. */
 static int int8_trainable(const nt_plan_t *plan, uint16_t p)
 {
@@ -537,7 +552,9 @@ static int int8_trainable(const nt_plan_t *plan, uint16_t p)
         if (op->kind != NT_OP_CONV2D_S8 || op->in[5] == NT_PLAN_NONE || plan->tensors[op->out[0]].grad == NT_PLAN_NONE) {
             continue;
         }
-        if ((op->in[1] == p && t->dtype == NT_DTYPE_S8 && op->saved[0] != NT_PLAN_NONE) || (op->in[2] == p && t->dtype == NT_DTYPE_S32)) {
+        /* Weights need something to pair the output gradient with: the input's sums, or the input itself (exact). */
+        const int weights_ok = op->saved[0] != NT_PLAN_NONE || nt_plan_s8_conv_exact(plan, op);
+        if ((op->in[1] == p && t->dtype == NT_DTYPE_S8 && weights_ok) || (op->in[2] == p && t->dtype == NT_DTYPE_S32)) {
             return 1;
         }
     }

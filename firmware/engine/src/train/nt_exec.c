@@ -362,9 +362,10 @@ static int trains_int8(const nt_exec_t *ex, uint16_t index)
     return index != NT_PLAN_NONE && RG_GET(ex, index) && ex->plan->tensors[index].dtype != NT_DTYPE_F32;
 }
 
-/* Condensed backward of an int8 conv: the output gradient through the fused clamp (scaled in place by the active
+/* Backward of an int8 conv. Condensed: the output gradient through the fused clamp (scaled in place by the active
  * share: this op is dy's last reader), the input gradient from the weights as they were, then the QAS update of
- * every filter, or with alternant partial update of those its FILTER_DRIFT op chose (age 0). */
+ * every filter, or with alternant partial update of those its FILTER_DRIFT op chose (age 0). Exact: the same
+ * steps on full gradient maps, the clamp from the int8 output and dW from the int8 input, both kept for it. */
 static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const nt_sgd_config_t *sgd, float *dy, float *dx)
 {
     const nt_plan_t *plan = ex->plan;
@@ -375,8 +376,14 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
     if ((train_w || train_b) && !sgd) {
         return NT_ERR_STATE;
     }
+    const int exact = nt_plan_s8_conv_exact(plan, op);
+    const nt_s8_quant_t q = s8_quant(ex, op);
     uint64_t t0 = now(ex);
-    if (op->saved[1] != NT_PLAN_NONE) {
+    if (exact) {
+        if (q.act_min > -128 || q.act_max < 127) {
+            nt_conv2d_s8_bwd_clamp(p.n * p.out_h * p.out_w * p.out_c, q.act_min, q.act_max, s8(ex, op->out[0]), dy);
+        }
+    } else if (op->saved[1] != NT_PLAN_NONE) {
         const float *active = f32(ex, op->saved[1]);
         const float inv_positions = 1.0f / (float)(p.out_h * p.out_w);
         for (int32_t i = 0; i < p.n * p.out_c; ++i) {
@@ -385,13 +392,23 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
     }
     const float *scales = f32(ex, op->in[5]);
     if (dx) {
-        nt_conv2d_s8_gc_bwd_in(&p, dy, s8(ex, op->in[1]), scales, dx);
+        if (exact) {
+            nt_conv2d_s8_bwd_in(&p, dy, s8(ex, op->in[1]), scales, dx);
+        } else {
+            nt_conv2d_s8_gc_bwd_in(&p, dy, s8(ex, op->in[1]), scales, dx);
+        }
     }
     t0 = account(ex, NT_PHASE_BACKWARD_DX, t0);
     if (train_w || train_b) {
         const uint8_t *ages = op->select != NT_PLAN_NONE ? (const uint8_t *)nt_exec_tensor(ex, op->select) : NULL;
-        nt_conv2d_s8_gc_update(&p, f32(ex, op->saved[0]), dy, scales, sgd->lr * plan->int8_lr_scale, ages, train_w ? s8(ex, op->in[1]) : NULL,
-                               train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
+        const float lr = sgd->lr * plan->int8_lr_scale;
+        if (exact) {
+            nt_conv2d_s8_bwd_update(&p, q.input_offset, s8(ex, op->in[0]), dy, scales, lr, ages, train_w ? s8(ex, op->in[1]) : NULL,
+                                    train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
+        } else {
+            nt_conv2d_s8_gc_update(&p, f32(ex, op->saved[0]), dy, scales, lr, ages, train_w ? s8(ex, op->in[1]) : NULL,
+                                   train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
+        }
         account(ex, NT_PHASE_UPDATE, t0);
     }
     return NT_OK;

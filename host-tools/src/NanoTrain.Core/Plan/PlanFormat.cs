@@ -44,6 +44,9 @@ public static class PlanFormat
     /// <summary>Two int16 values in one op parameter (low, high), as the int8 ops pack offsets and clamps.</summary>
     public static int Pack16(int low, int high) => (low & 0xFFFF) | (high << 16);
 
+    /// <summary>The two signed 16-bit halves of <see cref="Pack16"/>.</summary>
+    public static (int Low, int High) Unpack16(int packed) => ((short)(packed & 0xFFFF), packed >> 16);
+
     /// <summary>Byte offsets of header fields, for tests that corrupt one on purpose.</summary>
     public static class Header
     {

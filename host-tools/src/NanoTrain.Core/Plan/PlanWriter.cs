@@ -159,7 +159,8 @@ public static class PlanWriter
                 var (h, w, c) = model.Shapes[activation];
                 return [n, h, w, c];
             }
-            // Activations after the first trainable conv carry condensed gradients ([n,1,1,c]) back to it.
+            // Activations after the first trainable conv carry gradients back to it: condensed ([n,1,1,c]), or full maps
+            // for exact backward (sparse update).
             bool gradients = false;
             ushort S8(string activation)
             {
@@ -170,15 +171,11 @@ public static class PlanWriter
                 int t = AddTensor(activation, PlanFormat.DtypeS8, 2, Dims(activation), 0);
                 if (gradients)
                 {
-                    _tensors[t].Grad = (ushort)AddTensor("grad:" + activation, PlanFormat.DtypeF32, 2, [n, 1, 1, model.Shapes[activation].C], 0);
+                    _tensors[t].Grad = (ushort)AddTensor("grad:" + activation, PlanFormat.DtypeF32, 2, options.Condense ? [n, 1, 1, model.Shapes[activation].C] : Dims(activation), 0);
                 }
                 return (ushort)t;
             }
             bool Trains(string tensorName) => options.Trainable?.Contains(tensorName) == true;
-            if (model.Ops.OfType<Quantization.QuantizedConv>().Any(c => Trains(c.Name + ".w.s8") || Trains(c.Name + ".b.s32")) && !options.Condense)
-            {
-                throw new NanoTrainException(ErrorKind.Usage, $"{model.Name}: int8 convs train only with gradient condensing (there are no exact int8 backward kernels)");
-            }
             // Read in place from the blob; or, when it trains, an int8 parameter in SRAM copied from the blob and updated
             // in place by its op's backward.
             ushort Const<T>(string tensorName, T[] values, byte dtype, int[] dims, bool trains = false)
@@ -252,14 +249,15 @@ public static class PlanWriter
                             PlanFormat.Pack16(conv.Quant.InputOffset, conv.Quant.OutputOffset), PlanFormat.Pack16(conv.Quant.ActMin, conv.Quant.ActMax)];
                         if (backward)
                         {
-                            // Weight scales, then the input scale; the sums pair with the output's mean gradient for dW; the
-                            // counts carry that gradient through the fused clamp (none when the clamp is the int8 range).
+                            // Weight scales, then the input scale. Condensed: the sums pair with the output's mean gradient for
+                            // dW; the counts carry that gradient through the fused clamp (none when the clamp is the int8
+                            // range). Exact: the backward reads the input and the output themselves (see Lifetimes).
                             o.In[5] = Const(conv.Name + ".scales", [.. conv.WeightScale, model.Activations[conv.Input].Scale], PlanFormat.DtypeF32, [1, 1, 1, cout + 1]);
-                            if (trainW)
+                            if (trainW && options.Condense)
                             {
                                 o.Saved[0] = (ushort)AddTensor(conv.Name + ".sums", PlanFormat.DtypeF32, 2, [n, conv.Kernel, conv.Kernel, cin], 0);
                             }
-                            if (conv.Quant.ActMin > -128 || conv.Quant.ActMax < 127)
+                            if (options.Condense && (conv.Quant.ActMin > -128 || conv.Quant.ActMax < 127))
                             {
                                 o.Saved[1] = (ushort)AddTensor(conv.Name + ".active", PlanFormat.DtypeF32, 2, [n, 1, 1, cout], 0);
                             }
@@ -742,6 +740,18 @@ public static class PlanWriter
                     case PlanFormat.OpConv2dS8:
                         Touch(op.Saved[0], step); // the input sums (condensed dW)
                         Touch(op.Saved[1], step); // the clamp's active counts
+                        if (!options.Condense)
+                        {
+                            if (rg.Contains(op.In[1]))
+                            {
+                                Touch(op.In[0], step); // exact dW reads the int8 input
+                            }
+                            var (actMin, actMax) = PlanFormat.Unpack16(op.Params[5]);
+                            if (actMin > -128 || actMax < 127)
+                            {
+                                Touch(op.Out[0], step); // and the clamp its int8 output
+                            }
+                        }
                         break;
                     case PlanFormat.OpRelu6:
                         Touch(op.Saved[0] != PlanFormat.None ? op.Saved[0] : op.Out[0], step); // the mask (or the counts)

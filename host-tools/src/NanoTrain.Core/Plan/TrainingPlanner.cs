@@ -28,6 +28,13 @@ public enum TrainingMethod
     /// outputs drifted furthest from the source task's statistics, damped so that the set rotates, are updated.
     /// </summary>
     GcApu,
+
+    /// <summary>
+    /// Sparse update (MCUNetV3, DESIGN.md §6.1): the int8 network with exact gradients, training in int8 with
+    /// quantization-aware scaling only the biases and weights an offline contribution analysis chose under the
+    /// memory budget (<see cref="SparseUpdate"/>), and the classifier in fp32.
+    /// </summary>
+    SparseUpdate,
 }
 
 /// <summary>A planned training configuration for a board: the plan, its memory report and what it is compared with.</summary>
@@ -57,6 +64,9 @@ public sealed record TrainingPlan(PlanImage Plan, TrainingMethod Method, BoardDe
 
     /// <summary>For gc-apu: its alternant update.</summary>
     public AlternantUpdate? Apu { get; init; }
+
+    /// <summary>For sparse-update: the int8 tensors it trains (besides the classifier).</summary>
+    public IReadOnlyList<string> SparseTensors { get; init; } = [];
 }
 
 /// <summary>Builds device plans for a method and a board with the memory planner (DESIGN.md §7).</summary>
@@ -87,6 +97,7 @@ public static class TrainingPlanner
         TrainingMethod.BiasOnly => "bias-only",
         TrainingMethod.Gc => "gc",
         TrainingMethod.GcApu => "gc-apu",
+        TrainingMethod.SparseUpdate => "sparse-update",
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 
@@ -94,7 +105,10 @@ public static class TrainingPlanner
     public static string MethodNames => string.Join(", ", Enum.GetValues<TrainingMethod>().Select(NameOf));
 
     /// <summary>Methods that train the int8 network (and so need the int8 model).</summary>
-    public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer or TrainingMethod.Gc or TrainingMethod.GcApu;
+    public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer or TrainingMethod.Gc or TrainingMethod.GcApu or TrainingMethod.SparseUpdate;
+
+    /// <summary>Methods that train int8 convs at the int8 learning-rate scale.</summary>
+    public static bool TrainsInt8Convs(TrainingMethod method) => method is TrainingMethod.Gc or TrainingMethod.GcApu or TrainingMethod.SparseUpdate;
 
     /// <summary>Methods that train int8 convs from condensed gradients.</summary>
     public static bool Condenses(TrainingMethod method) => method is TrainingMethod.Gc or TrainingMethod.GcApu;
@@ -114,11 +128,16 @@ public static class TrainingPlanner
     /// null). <paramref name="int8"/> is needed by last-layer and gc. <paramref name="budget"/> caps the SRAM (0: the
     /// board's). <paramref name="trainConvs"/> is how many of the deepest convs gc trains (0: those on small maps, as
     /// many as fit; see <see cref="MaxCondensedPositions"/>). <paramref name="apu"/> is gc-apu's alternant update;
-    /// <paramref name="int8LrScale"/> the int8 convs' learning rate over the classifier's (gc, gc-apu).
+    /// <paramref name="int8LrScale"/> the int8 convs' learning rate over the classifier's (gc, gc-apu, sparse-update);
+    /// <paramref name="sparse"/> the int8 tensors sparse-update trains (conv.w.s8, conv.b.s32; see SparseSelection).
     /// </summary>
     public static TrainingPlan Plan(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, QuantizedModel? int8, TrainingMethod method,
-        BoardDescriptor? board, long budget = 0, int trainConvs = 0, AlternantUpdate? apu = null, float int8LrScale = 1f)
+        BoardDescriptor? board, long budget = 0, int trainConvs = 0, AlternantUpdate? apu = null, float int8LrScale = 1f, IReadOnlyCollection<string>? sparse = null)
     {
+        if (method == TrainingMethod.SparseUpdate && sparse == null)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, "sparse-update needs the tensors it trains (from the contribution analysis, or --sparse-tensors)");
+        }
         if (!(int8LrScale > 0 && int8LrScale <= 1000))
         {
             throw new NanoTrainException(ErrorKind.Usage, $"int8 learning-rate scale {int8LrScale} is outside (0, 1000]");
@@ -156,6 +175,23 @@ public static class TrainingPlanner
                     Trainable = trainable, Condense = Condenses(method), Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale,
                 });
                 return new TrainingPlan(plan, method, board, 0, stackReserve, limit) { TrainedConvs = depth, Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale };
+            }
+            if (method == TrainingMethod.SparseUpdate && sparse != null)
+            {
+                var known = convs.SelectMany(c => new[] { c.Name + ".w.s8", c.Name + ".b.s32" }).ToHashSet(StringComparer.Ordinal);
+                var unknown = sparse.FirstOrDefault(t => !known.Contains(t));
+                if (unknown != null)
+                {
+                    throw new NanoTrainException(ErrorKind.Usage, $"sparse-update: '{unknown}' is not an int8 conv's weight (CONV.w.s8) or bias (CONV.b.s32) of {q.Name}");
+                }
+                var trainable = sparse.Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
+                var sparsePlan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with { Trainable = trainable, Condense = false, Int8LrScale = int8LrScale });
+                var fp32Names = graph.Layers.OfType<ConvLayer>().SelectMany(c => new[] { (c.Name + ".w.s8", c.Weight), (c.Name + ".b.s32", FoldedBias(c)) })
+                    .Where(p => sparse.Contains(p.Item1)).Select(p => p.Item2).Concat(TrainableOf(graph, TrainingMethod.LastLayer)!).ToHashSet(StringComparer.Ordinal);
+                return new TrainingPlan(sparsePlan, method, board, KeepEverything(graph, weights, fp32Names), stackReserve, limit)
+                {
+                    Int8LrScale = int8LrScale, SparseTensors = [.. sparse.Order(StringComparer.Ordinal)],
+                };
             }
             TrainingPlan best;
             if (method == TrainingMethod.LastLayer)

@@ -1,0 +1,71 @@
+#include "nt/kernels.h"
+
+#include "nt_conv2d_s8_generic.h"
+#include "nt_conv2d_s8_qas.h"
+
+/* dW of one weight in real units over the batch: s_x * sum over the output positions whose tap lands inside the
+ * input of dy[n,oh,ow,co] * (x[n,ih,iw,c] + input_offset). */
+static float weight_gradient(const nt_conv2d_params_t *p, int32_t input_offset, float x_scale, const int8_t *x, const float *dy, int32_t co,
+                             int32_t kh, int32_t kw, int32_t c)
+{
+    float sum = 0.0f;
+    for (int32_t n = 0; n < p->n; ++n) {
+        const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * p->in_c;
+        const float *dyn = dy + (size_t)n * p->out_h * p->out_w * p->out_c;
+        for (int32_t oh = 0; oh < p->out_h; ++oh) {
+            const int32_t ih = oh * p->stride - p->pad + kh;
+            if (ih < 0 || ih >= p->in_h) {
+                continue;
+            }
+            for (int32_t ow = 0; ow < p->out_w; ++ow) {
+                const int32_t iw = ow * p->stride - p->pad + kw;
+                if (iw < 0 || iw >= p->in_w) {
+                    continue;
+                }
+                sum += dyn[((size_t)oh * p->out_w + ow) * p->out_c + co] * (float)((int32_t)xn[((size_t)ih * p->in_w + iw) * p->in_c + c] + input_offset);
+            }
+        }
+    }
+    return sum * x_scale;
+}
+
+void nt_conv2d_s8_bwd_update(const nt_conv2d_params_t *p, int32_t input_offset, const int8_t *x, const float *dy, const float *scales, float lr,
+                             const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng)
+{
+    const int32_t k = p->kernel;
+    const int32_t cig = p->in_c / p->groups;
+    const int32_t cog = p->out_c / p->groups;
+    const int32_t positions = p->n * p->out_h * p->out_w;
+    const float x_scale = scales[p->out_c];
+    const float bias_limit = nt_qas_bias_limit(p);
+    for (int32_t co = 0; co < p->out_c; ++co) {
+        if (ages && ages[co] != 0u) {
+            continue;
+        }
+        float db = 0.0f;
+        int any = 0;
+        for (int32_t i = 0; i < positions; ++i) {
+            db += dy[(size_t)i * p->out_c + co];
+            any |= dy[(size_t)i * p->out_c + co] != 0.0f;
+        }
+        if (!any) {
+            continue; /* nothing to learn: no random numbers drawn either */
+        }
+        const float s_w = scales[co];
+        if (b) {
+            b[co] = nt_qas_step_bias(b[co], lr, db, x_scale, s_w, bias_limit);
+        }
+        if (!w) {
+            continue;
+        }
+        /* QAS: delta w_q = lr * (s_w dW) / s_w^2 = (lr / s_w) * dW, in 1/65536 quanta, weight by weight in the layout's order. */
+        const float f = lr / s_w * 65536.0f;
+        const int32_t ci0 = (co / cog) * cig;
+        for (int32_t tap = 0; tap < k * k; ++tap) {
+            for (int32_t ci = 0; ci < cig; ++ci) {
+                const float dw = weight_gradient(p, input_offset, x_scale, x, dy, co, tap / k, tap % k, ci0 + ci);
+                nt_qas_step_weights(w + nt_s8_weight_of(p, co, tap, ci), 1u, &dw, 1u, 1, f, rng);
+            }
+        }
+    }
+}
