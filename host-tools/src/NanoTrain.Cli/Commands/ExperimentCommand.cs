@@ -43,7 +43,7 @@ public static class ExperimentCommand
         };
         var shots = new Option<string>("--shots") { Description = "training samples per class, comma-separated", DefaultValueFactory = _ => "10,50,100" };
         var lrs = new Option<string>("--lrs") { Description = "learning rates tried on the validation split, comma-separated", DefaultValueFactory = _ => "0.001,0.003,0.01,0.03" };
-        var scales = new Option<string>("--int8-lr-scales") { Description = "gc, gc-apu: the int8 convs' learning rate over the classifier's, tried on the validation split, comma-separated", DefaultValueFactory = _ => "1,0.1,0.03" };
+        var scales = new Option<string>("--int8-lr-scales") { Description = "gc, gc-apu, sparse-update: the int8 convs' learning rate over the classifier's, tried on the validation split, comma-separated", DefaultValueFactory = _ => "1,0.1,0.03" };
         var epochs = new Option<int>("--epochs") { Description = "epochs tried on the validation split: 1 up to this", DefaultValueFactory = _ => 3 };
         var test = new Option<int>("--test") { Description = "held-out MNIST test images (spread over the split)", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the sample choice and training order", DefaultValueFactory = _ => 1 };
@@ -91,8 +91,16 @@ public static class ExperimentCommand
             {
                 string name = TrainingPlanner.NameOf(method);
                 progress.Info($"{name}: planning for {target.Id}");
-                var onBoard = TrainingPlanner.Plan(graph, ck.Weights, quantized, method, target, apu: apu);
-                var run = onBoard.Fits ? onBoard : TrainingPlanner.Plan(graph, ck.Weights, quantized, method, large, apu: apu);
+                // Sparse update at equal memory: its tensors are chosen within gc-apu's SRAM when gc-apu ran before it.
+                long budget = 0;
+                IReadOnlyCollection<string>? sparse = null;
+                if (method == TrainingMethod.SparseUpdate)
+                {
+                    budget = rows.FirstOrDefault(r => r.OnBoard.Method == TrainingMethod.GcApu && r.OnBoard.Fits)?.OnBoard.Memory.ArenaBytes ?? 0;
+                    sparse = SparseSelection.Choose(graph, ck.Weights, quantized!, mnistTrain, target, budget, SparseSelection.Seed, progress).Chosen;
+                }
+                var onBoard = TrainingPlanner.Plan(graph, ck.Weights, quantized, method, target, budget, apu: apu, sparse: sparse);
+                var run = onBoard.Fits ? onBoard : TrainingPlanner.Plan(graph, ck.Weights, quantized, method, large, apu: apu, sparse: sparse);
                 if (!run.Fits)
                 {
                     throw new NanoTrainException(ErrorKind.Usage, $"{name} fits neither {target.Id} nor {large.Id}");
@@ -111,8 +119,8 @@ public static class ExperimentCommand
                 }
                 progress.Info($"{name}: adapting to MNIST on the host engine ({run.Board!.Id}'s plan)");
                 // The same plan at each int8 share (only the training section's rate differs): the depth found above, not searched again.
-                var variants = TrainingPlanner.Condenses(method)
-                    ? int8Scales.Select(f => (f, TrainingPlanner.Plan(graph, ck.Weights, quantized, method, run.Board, trainConvs: run.TrainedConvs, apu: apu, int8LrScale: f).Plan)).ToList()
+                var variants = TrainingPlanner.TrainsInt8Convs(method)
+                    ? int8Scales.Select(f => (f, TrainingPlanner.Plan(graph, ck.Weights, quantized, method, run.Board, trainConvs: run.TrainedConvs, apu: apu, int8LrScale: f, sparse: sparse).Plan)).ToList()
                     : [(1f, run.Plan)];
                 var cells = TransferExperiment.Run(variants, mnistTrain, mnistTest, settings, progress, name);
                 rows.Add(new MethodResult(name, onBoard, run, measured, cells));
@@ -185,6 +193,7 @@ public static class ExperimentCommand
             ["plannedSram"] = m.PlannedSram,
             ["budget"] = m.OnBoard.Budget,
             ["trainedConvs"] = m.OnBoard.TrainedConvs,
+            ["sparseTensors"] = m.OnBoard.Method == TrainingMethod.SparseUpdate ? new JsonArray(m.OnBoard.SparseTensors.Select(t => (JsonNode)t).ToArray()) : null,
             ["measuredOn"] = m.Run.Board!.Id,
             ["accuracyOn"] = $"host engine, {m.Run.Board.Id} plan",
             ["instructions"] = m.Measured == null ? null : new JsonObject
@@ -207,7 +216,7 @@ public static class ExperimentCommand
             {
                 ["shots"] = c.Shots,
                 ["lr"] = c.Lr,
-                ["int8LrScale"] = TrainingPlanner.Condenses(m.OnBoard.Method) ? c.Variant : null,
+                ["int8LrScale"] = TrainingPlanner.TrainsInt8Convs(m.OnBoard.Method) ? c.Variant : null,
                 ["epochs"] = c.Epochs,
                 ["validation"] = Math.Round(c.Validation, 4),
                 ["before"] = Math.Round(c.Before, 4),
@@ -225,10 +234,17 @@ public static class ExperimentCommand
         md.Append(CultureInfo.InvariantCulture,
             $"Top-1 on {r.TestSamples} held-out MNIST test images, after training on N samples per class (learning rate from {string.Join(", ", r.Settings.LearningRates.Select(l => l.ToString(CultureInfo.InvariantCulture)))} ");
         md.Append(CultureInfo.InvariantCulture,
-            $"and 1–{r.Settings.MaxEpochs} epochs, and for gc methods the int8 convs' share of it, chosen on {(int)Math.Round(100 * r.Settings.ValidationShare)}% of each class's training samples held out; then trained on all of them). ");
+            $"and 1–{r.Settings.MaxEpochs} epochs, and for methods training int8 convs the int8 convs' share of it, chosen on {(int)Math.Round(100 * r.Settings.ValidationShare)}% of each class's training samples held out; then trained on all of them). ");
         md.Append("Accuracy comes from the host build of the engine running the plan (one SGD step per sample, as the device does); ");
         md.Append(CultureInfo.InvariantCulture,
             $"instructions per step (median of {MeasuredSteps} steps) and peak SRAM from the emulated board, {r.Board.Id}, or {LargeBoard} where the method does not fit.\n\n");
+        if (r.Methods.FirstOrDefault(m => m.OnBoard.Method == TrainingMethod.SparseUpdate) is { } sparse)
+        {
+            md.Append(CultureInfo.InvariantCulture,
+                $"sparse-update trains the int8 tensors a contribution analysis chose within {N(sparse.OnBoard.Budget)} bytes of SRAM{(r.Methods.Any(m => m.OnBoard.Method == TrainingMethod.GcApu) ? " (gc-apu's plan: equal memory)" : "")}: " +
+                $"each conv's bias and weights trained alone with the classifier on {SparseSelection.ProxyFit} MNIST training images and measured on {SparseSelection.ProxyEval} others (seed {SparseSelection.Seed}), " +
+                $"then added by gain while the plan fits: {string.Join(", ", sparse.OnBoard.SparseTensors.Select(t => $"`{t}`"))}.\n\n");
+        }
         var shots = r.Settings.Shots;
         md.Append("| method | fits " + r.Board.Id + " | SRAM planned (measured) | instructions per step: forward / backward / update = total | before | "
             + string.Join(" | ", shots.Select(s => $"after {s}/class")) + " | lr, epochs |\n");
@@ -239,10 +255,11 @@ public static class ExperimentCommand
             string steps = m.Measured == null ? "not measured" :
                 $"{N(m.Measured.MedianStep.Forward)} / {N(m.Measured.MedianStep.BackwardDx + m.Measured.MedianStep.BackwardDw + m.Measured.MedianStep.Loss)} / {N(m.Measured.MedianStep.Update)} = **{N(m.Measured.MedianStep.Total)}**" +
                 (m.OnBoard.Fits ? "" : $" ({m.Run.Board!.Id})");
-            md.Append(CultureInfo.InvariantCulture, $"| {m.Name}{(m.OnBoard.TrainedConvs > 0 ? $" ({m.OnBoard.TrainedConvs} convs)" : "")} | {(m.OnBoard.Fits ? "yes" : "no")} | {sram} | {steps} | {P(m.Cells.FirstOrDefault()?.Before ?? 0)} | ");
+            string what = m.OnBoard.TrainedConvs > 0 ? $" ({m.OnBoard.TrainedConvs} convs)" : m.OnBoard.Method == TrainingMethod.SparseUpdate ? $" ({m.OnBoard.SparseTensors.Count} tensors)" : "";
+            md.Append(CultureInfo.InvariantCulture, $"| {m.Name}{what} | {(m.OnBoard.Fits ? "yes" : "no")} | {sram} | {steps} | {P(m.Cells.FirstOrDefault()?.Before ?? 0)} | ");
             md.Append(string.Join(" | ", m.Cells.Select(c => P(c.After))));
             md.Append(" | " + string.Join("; ", m.Cells.Select(c => c.Lr.ToString(CultureInfo.InvariantCulture)
-                + (TrainingPlanner.Condenses(m.OnBoard.Method) ? $" (int8 ×{c.Variant.ToString(CultureInfo.InvariantCulture)})" : "") + $", {c.Epochs}")) + " |\n");
+                + (TrainingPlanner.TrainsInt8Convs(m.OnBoard.Method) ? $" (int8 ×{c.Variant.ToString(CultureInfo.InvariantCulture)})" : "") + $", {c.Epochs}")) + " |\n");
         }
         if (svg != null)
         {

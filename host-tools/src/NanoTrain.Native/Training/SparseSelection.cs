@@ -29,6 +29,9 @@ public static class SparseSelection
     /// <summary>Proxy training samples (one epoch) and proxy evaluation samples, from the proxy set's training split.</summary>
     public const int ProxyFit = 200, ProxyEval = 300;
 
+    /// <summary>Seed of the proxy samples' choice.</summary>
+    public const ulong Seed = 11;
+
     /// <summary>The learning rate of the analysis and the int8 convs' share of it.</summary>
     public const float Lr = 0.1f, Int8LrScale = 0.1f;
 
