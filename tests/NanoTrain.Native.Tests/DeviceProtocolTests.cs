@@ -15,7 +15,7 @@ using NanoTrain.Native.Training;
 namespace NanoTrain.Native.Tests;
 
 /// <summary>
-/// The trainer firmware on emulated boards, driven over the UART protocol: training mbv2-w0.35 (last-layer, gc-apu,
+/// The trainer firmware on emulated boards, driven over the UART protocol: training mbv2-w0.35 (last-layer, gc-apu, sparse-update,
 /// bias-only) gives the host engine's losses step by step within each bank's planned bytes, saved weights survive a
 /// reset, and hostile frames get error replies while the board keeps serving and its saved weights stay as they were.
 /// Loss tolerance: 1e-4 relative per step (the boards' fp32 kernels sum in another order than the host's and
@@ -51,7 +51,12 @@ public class DeviceProtocolTests
         var apu = m == TrainingMethod.GcApu
             ? new AlternantUpdate(SourceStatistics.Measure(model, Datasets.Ensure(DatasetSpec.FashionMnist)[0], SourceStatistics.Samples, seed: 1))
             : null;
-        var plan = TrainingPlanner.Plan(graph, weights, model, m, board, 0, apu: apu);
+        // Sparse update: a fixed choice (the contribution analysis is tested on its own) with a depthwise conv's weights,
+        // biases and 1x1 convs' weights, frozen convs in between.
+        string[]? sparse = m == TrainingMethod.SparseUpdate
+            ? ["b14.dw.conv.w.s8", "b15.project.conv.w.s8", "b16.dw.conv.b.s32", "b17.expand.conv.w.s8", "b17.project.conv.b.s32"]
+            : null;
+        var plan = TrainingPlanner.Plan(graph, weights, model, m, board, 0, apu: apu, int8LrScale: sparse != null ? 0.5f : 1f, sparse: sparse);
         Assert.True(plan.Fits, $"the {method} plan does not fit {boardId}");
         string dir = Path.Combine(paths.Root, "build", "test-plans");
         Directory.CreateDirectory(dir);
@@ -83,6 +88,7 @@ public class DeviceProtocolTests
     [InlineData("stm32f405", "last-layer", 100, Lr)]
     [InlineData("stm32f746", "gc-apu", 24, 0.005f)]
     [InlineData("openmv-h7", "bias-only", 12, 0.005f)]
+    [InlineData("openmv-h7", "sparse-update", 8, 0.005f)]
     public void TrainingOnTheBoardGivesTheHostEnginesLossesWithinThePlannedSram(string boardId, string method, int steps, float lr)
     {
         var (plan, elf) = Setup(boardId, method);
