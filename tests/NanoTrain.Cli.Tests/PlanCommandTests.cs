@@ -55,6 +55,26 @@ public class PlanCommandTests
     {
         var result = CliProcess.Run("plan", "--method", "everything");
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu", result.StandardError.Trim());
+        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu, sparse-update", result.StandardError.Trim());
+    }
+
+    [Fact]
+    public void SparseUpdateTrainsTheTensorsItIsGivenAndNamesAnUnknownOne()
+    {
+        string dir = Directory.CreateTempSubdirectory("nt-plan").FullName;
+        string plan = Path.Combine(dir, "p.ntplan");
+        var result = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "stm32f746", "--method", "sparse-update",
+            "--sparse-tensors", "b17.project.conv.w.s8,b16.dw.conv.b.s32", "--int8-lr-scale", "0.1", "--out", plan, "--json");
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        var json = JsonDocument.Parse(result.StandardOutput).RootElement;
+        Assert.Equal(["b16.dw.conv.b.s32", "b17.project.conv.w.s8"], json.GetProperty("sparseTensors").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(0.1, json.GetProperty("int8LrScale").GetDouble(), 6);
+        Assert.True(json.GetProperty("fits").GetBoolean());
+
+        string other = Path.Combine(dir, "q.ntplan");
+        var bad = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "stm32f746", "--method", "sparse-update", "--sparse-tensors", "b17.project.conv.w", "--out", other);
+        Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+        Assert.Contains("'b17.project.conv.w' is not an int8 conv's weight (CONV.w.s8) or bias (CONV.b.s32)", bad.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(other));
     }
 }
