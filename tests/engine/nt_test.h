@@ -35,6 +35,26 @@ static inline void nt_test_xorshift(uint64_t *state)
     *state ^= *state << 17;
 }
 
+/* Zeroed memory for a test (at least one byte); a failed allocation fails the test. */
+static inline void *nt_test_alloc(size_t bytes)
+{
+    void *v = calloc(bytes > 0 ? bytes : 1, 1);
+    NT_CHECK(v != NULL);
+    return v;
+}
+
+/* Index of conv weight (co, tap, ci_g) in the int8 layouts (OHWI, or [kh][kw][1][c] for a depthwise conv) and in
+ * the fp32 HWIO layout, for tests that compare int8 kernels with fp32 ones. */
+static inline size_t nt_test_s8_weight_at(int32_t taps, int32_t cin_g, int32_t out_c, int depthwise, int32_t co, int32_t tap, int32_t ci)
+{
+    return depthwise ? (size_t)tap * out_c + co : ((size_t)co * taps + tap) * cin_g + ci;
+}
+
+static inline size_t nt_test_f32_weight_at(int32_t cin_g, int32_t out_c, int32_t co, int32_t tap, int32_t ci)
+{
+    return ((size_t)tap * cin_g + ci) * out_c + co;
+}
+
 /* Largest |a-b| over two float vectors, relative to the largest |a| (absolute when that is tiny). */
 static inline double nt_test_max_error(const float *a, const float *b, size_t count)
 {

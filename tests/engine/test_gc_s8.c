@@ -19,24 +19,16 @@ static uint32_t next(void)
 
 static int8_t s8_in(int32_t lo, int32_t hi) { return (int8_t)(lo + (int32_t)(next() % (uint32_t)(hi - lo + 1))); }
 
-static void *alloc(size_t bytes)
-{
-    void *v = calloc(bytes > 0 ? bytes : 1, 1);
-    NT_CHECK(v != NULL);
-    return v;
-}
-
 static int depthwise(const nt_conv2d_params_t *p) { return p->groups > 1 && p->groups == p->in_c && p->groups == p->out_c; }
 
-/* Index of weight (co, tap, ci_g) in the int8 layouts and in fp32 HWIO. */
 static size_t s8_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci)
 {
-    return depthwise(p) ? (size_t)tap * p->out_c + co : ((size_t)co * p->kernel * p->kernel + tap) * (p->in_c / p->groups) + ci;
+    return nt_test_s8_weight_at(p->kernel * p->kernel, p->in_c / p->groups, p->out_c, depthwise(p), co, tap, ci);
 }
 
 static size_t f32_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci)
 {
-    return ((size_t)tap * (p->in_c / p->groups) + ci) * p->out_c + co;
+    return nt_test_f32_weight_at(p->in_c / p->groups, p->out_c, co, tap, ci);
 }
 
 static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t cout, int32_t k, int32_t s, int32_t pad, int32_t groups)
@@ -46,21 +38,21 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     const size_t nx = (size_t)n * h * w * cin, nw = (size_t)k * k * cig * cout;
     const int32_t zero_point = s8_in(-20, 20);
     const float x_scale = 0.037f;
-    int8_t *xq = alloc(nx);
-    float *x = alloc(nx * sizeof(float));
+    int8_t *xq = nt_test_alloc(nx);
+    float *x = nt_test_alloc(nx * sizeof(float));
     for (size_t i = 0; i < nx; ++i) {
         xq[i] = s8_in(-128, 127);
         x[i] = x_scale * (float)(xq[i] - zero_point);
     }
-    float *sums = alloc((size_t)n * k * k * cin * sizeof(float)), *ref = alloc((size_t)n * k * k * cin * sizeof(float));
+    float *sums = nt_test_alloc((size_t)n * k * k * cin * sizeof(float)), *ref = nt_test_alloc((size_t)n * k * k * cin * sizeof(float));
     nt_conv2d_s8_gc_sums(&p, -zero_point, x_scale, xq, sums);
     nt_conv2d_f32_gc_sums(&p, x, ref);
     NT_CHECK(nt_test_max_error(ref, sums, (size_t)n * k * k * cin) < 1e-5);
 
     /* The input gradient from int8 weights with per-channel scales equals the fp32 kernel's on w = s_w * w_q. */
-    int8_t *wq = alloc(nw);
-    float *wf = alloc(nw * sizeof(float)), *scales = alloc(((size_t)cout + 1) * sizeof(float));
-    float *gbar = alloc((size_t)n * cout * sizeof(float));
+    int8_t *wq = nt_test_alloc(nw);
+    float *wf = nt_test_alloc(nw * sizeof(float)), *scales = nt_test_alloc(((size_t)cout + 1) * sizeof(float));
+    float *gbar = nt_test_alloc((size_t)n * cout * sizeof(float));
     for (int32_t co = 0; co < cout; ++co) {
         scales[co] = 0.001f * (float)(1 + co % 7);
     }
@@ -77,7 +69,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     for (size_t i = 0; i < (size_t)n * cout; ++i) {
         gbar[i] = (float)(int32_t)(next() % 2001u - 1000u) / 1000.0f;
     }
-    float *dx = alloc((size_t)n * cin * sizeof(float)), *dx_ref = alloc((size_t)n * cin * sizeof(float));
+    float *dx = nt_test_alloc((size_t)n * cin * sizeof(float)), *dx_ref = nt_test_alloc((size_t)n * cin * sizeof(float));
     nt_conv2d_s8_gc_bwd_in(&p, gbar, wq, scales, dx);
     nt_conv2d_f32_gc_bwd_in(&p, gbar, wf, dx_ref);
     NT_CHECK(nt_test_max_error(dx_ref, dx, (size_t)n * cin) < 1e-5);
@@ -95,8 +87,8 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
         scales[co] = 0.25f; /* s_w: lr / s_w = 4 */
     }
     scales[cout] = 0.5f;
-    int8_t *w0 = alloc(nw);
-    int32_t *b = alloc((size_t)cout * sizeof(int32_t)), *b0 = alloc((size_t)cout * sizeof(int32_t));
+    int8_t *w0 = nt_test_alloc(nw);
+    int32_t *b = nt_test_alloc((size_t)cout * sizeof(int32_t)), *b0 = nt_test_alloc((size_t)cout * sizeof(int32_t));
     for (size_t i = 0; i < nw; ++i) {
         wq[i] = s8_in(-60, 60);
     }
@@ -105,7 +97,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     }
     memcpy(w0, wq, nw);
     memcpy(b0, b, (size_t)cout * sizeof(int32_t));
-    uint8_t *filters = alloc((size_t)cout);
+    uint8_t *filters = nt_test_alloc((size_t)cout);
     for (int32_t co = 0; co < cout; ++co) {
         filters[co] = (uint8_t)(co % 3 == 1 ? 3 : 0); /* ages: only age 0 trains */
     }

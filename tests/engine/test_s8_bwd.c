@@ -20,24 +20,16 @@ static uint32_t next(void)
 
 static int32_t in_range(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
 
-static void *alloc(size_t bytes)
-{
-    void *v = calloc(bytes > 0 ? bytes : 1, 1);
-    NT_CHECK(v != NULL);
-    return v;
-}
-
 static int depthwise(const nt_conv2d_params_t *p) { return p->groups > 1 && p->groups == p->in_c && p->groups == p->out_c; }
 
-/* Index of weight (co, tap, ci_g) in the int8 layouts and in fp32 HWIO. */
 static size_t s8_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci)
 {
-    return depthwise(p) ? (size_t)tap * p->out_c + co : ((size_t)co * p->kernel * p->kernel + tap) * (p->in_c / p->groups) + ci;
+    return nt_test_s8_weight_at(p->kernel * p->kernel, p->in_c / p->groups, p->out_c, depthwise(p), co, tap, ci);
 }
 
 static size_t f32_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci)
 {
-    return ((size_t)tap * (p->in_c / p->groups) + ci) * p->out_c + co;
+    return nt_test_f32_weight_at(p->in_c / p->groups, p->out_c, co, tap, ci);
 }
 
 static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t cout, int32_t k, int32_t s, int32_t pad, int32_t groups)
@@ -47,8 +39,8 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     const size_t nx = (size_t)n * h * w * cin, nw = (size_t)k * k * cig * cout, ny = (size_t)n * p.out_h * p.out_w * cout;
 
     /* Input gradient: int8 weights with per-channel scales against the fp32 kernel on w = s_w * w_q. */
-    int8_t *wq = alloc(nw);
-    float *wf = alloc(nw * sizeof(float)), *scales = alloc(((size_t)cout + 1) * sizeof(float)), *dy = alloc(ny * sizeof(float));
+    int8_t *wq = nt_test_alloc(nw);
+    float *wf = nt_test_alloc(nw * sizeof(float)), *scales = nt_test_alloc(((size_t)cout + 1) * sizeof(float)), *dy = nt_test_alloc(ny * sizeof(float));
     for (int32_t co = 0; co < cout; ++co) {
         scales[co] = 0.001f * (float)(1 + co % 7);
         for (int32_t tap = 0; tap < k * k; ++tap) {
@@ -62,7 +54,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     for (size_t i = 0; i < ny; ++i) {
         dy[i] = i % 5u == 0u ? 0.0f : (float)in_range(-1000, 1000) / 1000.0f;
     }
-    float *dx = alloc(nx * sizeof(float)), *dx_ref = alloc(nx * sizeof(float));
+    float *dx = nt_test_alloc(nx * sizeof(float)), *dx_ref = nt_test_alloc(nx * sizeof(float));
     for (size_t i = 0; i < nx; ++i) {
         dx[i] = dx_ref[i] = 0.25f * (float)(i % 3u); /* accumulated into */
     }
@@ -73,8 +65,8 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     /* The step: x_q - zero point and dy small integers, s_x = 0.5, s_w = 0.25, lr = 1: dW and db are exact in float
      * and lr * dW / s_w = 2 * (an integer), lr * db / (s_x s_w) = 8 * (an integer). */
     const int32_t zero_point = in_range(-20, 20);
-    int8_t *xq = alloc(nx);
-    float *x = alloc(nx * sizeof(float));
+    int8_t *xq = nt_test_alloc(nx);
+    float *x = nt_test_alloc(nx * sizeof(float));
     for (size_t i = 0; i < nx; ++i) {
         const int32_t v = in_range(-2, 2);
         xq[i] = (int8_t)(v + zero_point);
@@ -92,11 +84,11 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
             dy[i * (size_t)cout + co] *= co % 4 == 3 ? 0.0f : 1.0f; /* some filters with no gradient at all */
         }
     }
-    float *dw = alloc(nw * sizeof(float)), *db = alloc((size_t)cout * sizeof(float));
+    float *dw = nt_test_alloc(nw * sizeof(float)), *db = nt_test_alloc((size_t)cout * sizeof(float));
     nt_conv2d_f32_bwd_w(&p, x, dy, dw, db);
-    int8_t *w0 = alloc(nw);
-    int32_t *b = alloc((size_t)cout * sizeof(int32_t)), *b0 = alloc((size_t)cout * sizeof(int32_t));
-    uint8_t *ages = alloc((size_t)cout);
+    int8_t *w0 = nt_test_alloc(nw);
+    int32_t *b = nt_test_alloc((size_t)cout * sizeof(int32_t)), *b0 = nt_test_alloc((size_t)cout * sizeof(int32_t));
+    uint8_t *ages = nt_test_alloc((size_t)cout);
     for (size_t i = 0; i < nw; ++i) {
         wq[i] = (int8_t)in_range(-60, 60);
     }
