@@ -90,6 +90,30 @@ public class PlanLoaderTests
     }
 
     /// <summary>gc-apu's drift ops and the convs' links to them are checked like every other op.</summary>
+    [Fact]
+    public void AnExactInt8ConvWhoseTrainedWeightsWouldReadAnOverwrittenInputIsRejected()
+    {
+        var (model, weights, _) = TestModels.QuantizedTiny(5, 6, 16, 8);
+        var g = TestModels.Tiny();
+        var trained = model.Ops.OfType<Core.Quantization.QuantizedConv>().Select(c => c.Name + ".w.s8").ToList();
+        var plan = TrainingPlanner.Plan(g, weights, model, TrainingMethod.SparseUpdate, board: null, sparse: trained).Plan;
+        var bytes = (byte[])plan.Bytes.Clone();
+        int ops = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.OpsOffset));
+        int tensors = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.TensorsOffset));
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(36));
+        Span<byte> Tensor(int index) => bytes.AsSpan(tensors + (index * PlanFormat.TensorBytes));
+        int Operand(int op, int at) => BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(ops + (op * PlanFormat.OpBytes) + at));
+        // A conv whose output is no larger than its input: its output moved over its input (as if written in place).
+        int victim = Enumerable.Range(0, count).Last(i => bytes[ops + (i * PlanFormat.OpBytes)] == PlanFormat.OpConv2dS8 &&
+            BinaryPrimitives.ReadUInt32LittleEndian(Tensor(Operand(i, 16))[8..]) <= BinaryPrimitives.ReadUInt32LittleEndian(Tensor(Operand(i, 4))[8..]));
+        var x = Tensor(Operand(victim, 4)).ToArray();
+        var y = Tensor(Operand(victim, 16));
+        y[1] = x[1];
+        x.AsSpan(4, 4).CopyTo(y[4..]);
+        Recrc(bytes);
+        Assert.Equal($"plan rejected: range at op {victim}", Reject(bytes, plan));
+    }
+
     [Theory]
     [InlineData("horizon")]
     [InlineData("count")]
