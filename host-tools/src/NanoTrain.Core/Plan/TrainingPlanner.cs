@@ -32,7 +32,7 @@ public enum TrainingMethod
     /// <summary>
     /// Sparse update (MCUNetV3, DESIGN.md §6.1): the int8 network with exact gradients, training in int8 with
     /// quantization-aware scaling only the biases and weights an offline contribution analysis chose under the
-    /// memory budget (<see cref="SparseUpdate"/>), and the classifier in fp32.
+    /// memory budget (SparseSelection, in NanoTrain.Native), and the classifier in fp32.
     /// </summary>
     SparseUpdate,
 }
