@@ -1,5 +1,7 @@
 #include "nt/kernels.h"
 
+#include "nt_conv2d_gc_taps.h"
+
 void nt_conv2d_f32_gc_sums(const nt_conv2d_params_t *p, const float *x, float *sums)
 {
     const int32_t k = p->kernel;
@@ -12,16 +14,13 @@ void nt_conv2d_f32_gc_sums(const nt_conv2d_params_t *p, const float *x, float *s
                 for (int32_t c = 0; c < p->in_c; ++c) {
                     s[c] = 0.0f;
                 }
-                for (int32_t oh = 0; oh < p->out_h; ++oh) {
+                int32_t oh0, oh1, ow0, ow1;
+                nt_tap_outputs(p->out_h, p->in_h, p->stride, p->pad, kh, &oh0, &oh1);
+                nt_tap_outputs(p->out_w, p->in_w, p->stride, p->pad, kw, &ow0, &ow1);
+                for (int32_t oh = oh0; oh < oh1; ++oh) {
                     const int32_t ih = oh * p->stride - p->pad + kh;
-                    if (ih < 0 || ih >= p->in_h) {
-                        continue;
-                    }
-                    for (int32_t ow = 0; ow < p->out_w; ++ow) {
+                    for (int32_t ow = ow0; ow < ow1; ++ow) {
                         const int32_t iw = ow * p->stride - p->pad + kw;
-                        if (iw < 0 || iw >= p->in_w) {
-                            continue;
-                        }
                         const float *xp = xn + ((size_t)ih * p->in_w + iw) * p->in_c;
                         for (int32_t c = 0; c < p->in_c; ++c) {
                             s[c] += xp[c];

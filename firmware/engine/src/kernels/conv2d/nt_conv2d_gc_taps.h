@@ -1,18 +1,32 @@
-/* Output positions whose tap (kh, kw) lands inside the input: the count behind a condensed gradient's sums. */
+/* Output positions whose tap (kh, kw) lands inside the input: the count behind a condensed gradient's sums, and the
+ * range an input sum or an exact weight gradient runs over. */
 #ifndef NT_CONV2D_GC_TAPS_H
 #define NT_CONV2D_GC_TAPS_H
 
 #include "nt/kernels.h"
 
-/* Output rows (or columns) oh in [0, out) with 0 <= oh*stride - pad + tap < in. */
+/* The output rows (or columns) o in [*first, *end) whose tap lands inside the input: 0 <= o*stride - pad + tap < in.
+ * They are one run (the input index grows with o); none when *first == *end. */
+static inline void nt_tap_outputs(int32_t out, int32_t in, int32_t stride, int32_t pad, int32_t tap, int32_t *first, int32_t *end)
+{
+    int32_t o0 = 0;
+    while (o0 < out && o0 * stride - pad + tap < 0) {
+        ++o0;
+    }
+    int32_t o1 = out;
+    while (o1 > o0 && (o1 - 1) * stride - pad + tap >= in) {
+        --o1;
+    }
+    *first = o0;
+    *end = o1;
+}
+
+/* How many output rows (or columns) the tap lands inside the input for (nt_tap_outputs). */
 static inline int32_t nt_gc_valid(int32_t out, int32_t in, int32_t stride, int32_t pad, int32_t tap)
 {
-    int32_t count = 0;
-    for (int32_t o = 0; o < out; ++o) {
-        const int32_t i = o * stride - pad + tap;
-        count += (i >= 0 && i < in) ? 1 : 0;
-    }
-    return count;
+    int32_t first, end;
+    nt_tap_outputs(out, in, stride, pad, tap, &first, &end);
+    return end - first;
 }
 
 /* taps[kh*k + kw] = scale * the output positions whose tap (kh, kw) lands inside the input (k <= 7: 49 entries). */

@@ -1,5 +1,6 @@
 #include "nt/kernels.h"
 
+#include "nt_conv2d_gc_taps.h"
 #include "nt_conv2d_s8_generic.h"
 #include "nt_conv2d_s8_qas.h"
 
@@ -8,20 +9,17 @@
 static float weight_gradient(const nt_conv2d_params_t *p, int32_t input_offset, float x_scale, const int8_t *x, const float *dy, int32_t co,
                              int32_t kh, int32_t kw, int32_t c)
 {
+    int32_t oh0, oh1, ow0, ow1;
+    nt_tap_outputs(p->out_h, p->in_h, p->stride, p->pad, kh, &oh0, &oh1);
+    nt_tap_outputs(p->out_w, p->in_w, p->stride, p->pad, kw, &ow0, &ow1);
     float sum = 0.0f;
     for (int32_t n = 0; n < p->n; ++n) {
         const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * p->in_c;
         const float *dyn = dy + (size_t)n * p->out_h * p->out_w * p->out_c;
-        for (int32_t oh = 0; oh < p->out_h; ++oh) {
+        for (int32_t oh = oh0; oh < oh1; ++oh) {
             const int32_t ih = oh * p->stride - p->pad + kh;
-            if (ih < 0 || ih >= p->in_h) {
-                continue;
-            }
-            for (int32_t ow = 0; ow < p->out_w; ++ow) {
+            for (int32_t ow = ow0; ow < ow1; ++ow) {
                 const int32_t iw = ow * p->stride - p->pad + kw;
-                if (iw < 0 || iw >= p->in_w) {
-                    continue;
-                }
                 sum += dyn[((size_t)oh * p->out_w + ow) * p->out_c + co] * (float)((int32_t)xn[((size_t)ih * p->in_w + iw) * p->in_c + c] + input_offset);
             }
         }

@@ -2,6 +2,8 @@
 
 #include "nt/kernels.h"
 
+#include "nt_conv2d_gc_taps.h"
+
 /* The shifted-window sums by inclusion-exclusion instead of one pass per tap. Tap (kh, kw) reads the input
  * rows R = {oh*stride - pad + kh} and columns C = {ow*stride - pad + kw} inside the input: a sub-range of one
  * residue class of rows (mod stride) and one of columns. Its sum is the class's total, less the class's rows
@@ -13,16 +15,10 @@
 /* First and last input index a tap reaches along one axis, or first > last when it reaches none. */
 static void reach(int32_t out, int32_t in, int32_t stride, int32_t pad, int32_t tap, int32_t *first, int32_t *last)
 {
-    int32_t o0 = 0;
-    while (o0 < out && o0 * stride - pad + tap < 0) {
-        ++o0;
-    }
-    int32_t o1 = out - 1;
-    while (o1 >= o0 && o1 * stride - pad + tap >= in) {
-        --o1;
-    }
+    int32_t o0, o1;
+    nt_tap_outputs(out, in, stride, pad, tap, &o0, &o1);
     *first = o0 * stride - pad + tap;
-    *last = o1 >= o0 ? o1 * stride - pad + tap : *first - 1;
+    *last = o1 > o0 ? (o1 - 1) * stride - pad + tap : *first - 1;
 }
 
 /* s[c] += sign * sum over rows r0, r0+step, ... <= r1 and columns c0, c0+step, ... <= c1 of x. */
