@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "nt/kernels.h"
+
 #define NT_CHECK(cond)                                                                  \
     do {                                                                                \
         if (!(cond)) {                                                                  \
@@ -43,16 +45,22 @@ static inline void *nt_test_alloc(size_t bytes)
     return v;
 }
 
-/* Index of conv weight (co, tap, ci_g) in the int8 layouts (OHWI, or [kh][kw][1][c] for a depthwise conv) and in
- * the fp32 HWIO layout, for tests that compare int8 kernels with fp32 ones. */
-static inline size_t nt_test_s8_weight_at(int32_t taps, int32_t cin_g, int32_t out_c, int depthwise, int32_t co, int32_t tap, int32_t ci)
+/* A depthwise conv: one input and one output channel per group. */
+static inline int nt_test_depthwise(const nt_conv2d_params_t *p)
 {
-    return depthwise ? (size_t)tap * out_c + co : ((size_t)co * taps + tap) * cin_g + ci;
+    return p->groups > 1 && p->groups == p->in_c && p->groups == p->out_c;
 }
 
-static inline size_t nt_test_f32_weight_at(int32_t cin_g, int32_t out_c, int32_t co, int32_t tap, int32_t ci)
+/* Index of conv weight (co, tap, ci_g) in the int8 layouts (OHWI, or [kh][kw][1][c] for a depthwise conv) and in
+ * the fp32 HWIO layout, for tests that compare int8 kernels with fp32 ones. */
+static inline size_t nt_test_s8_weight_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci)
 {
-    return ((size_t)tap * cin_g + ci) * out_c + co;
+    return nt_test_depthwise(p) ? (size_t)tap * p->out_c + co : ((size_t)co * p->kernel * p->kernel + tap) * (p->in_c / p->groups) + ci;
+}
+
+static inline size_t nt_test_f32_weight_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci)
+{
+    return ((size_t)tap * (p->in_c / p->groups) + ci) * p->out_c + co;
 }
 
 /* Largest |a-b| over two float vectors, relative to the largest |a| (absolute when that is tiny). */

@@ -20,18 +20,6 @@ static uint32_t next(void)
 
 static int32_t in_range(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
 
-static int depthwise(const nt_conv2d_params_t *p) { return p->groups > 1 && p->groups == p->in_c && p->groups == p->out_c; }
-
-static size_t s8_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci)
-{
-    return nt_test_s8_weight_at(p->kernel * p->kernel, p->in_c / p->groups, p->out_c, depthwise(p), co, tap, ci);
-}
-
-static size_t f32_at(const nt_conv2d_params_t *p, int32_t co, int32_t tap, int32_t ci)
-{
-    return nt_test_f32_weight_at(p->in_c / p->groups, p->out_c, co, tap, ci);
-}
-
 static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t cout, int32_t k, int32_t s, int32_t pad, int32_t groups)
 {
     nt_conv2d_params_t p = { n, h, w, cin, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1, cout, k, s, pad, groups };
@@ -46,8 +34,8 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
         for (int32_t tap = 0; tap < k * k; ++tap) {
             for (int32_t ci = 0; ci < cig; ++ci) {
                 const int8_t v = (int8_t)in_range(-127, 127);
-                wq[s8_at(&p, co, tap, ci)] = v;
-                wf[f32_at(&p, co, tap, ci)] = scales[co] * (float)v;
+                wq[nt_test_s8_weight_at(&p, co, tap, ci)] = v;
+                wf[nt_test_f32_weight_at(&p, co, tap, ci)] = scales[co] * (float)v;
             }
         }
     }
@@ -105,8 +93,8 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
         NT_CHECK(b[co] == (trains ? b0[co] - (int32_t)(db[co] / (0.5f * 0.25f)) : b0[co]));
         for (int32_t tap = 0; tap < k * k; ++tap) {
             for (int32_t ci = 0; ci < cig; ++ci) {
-                const size_t at = s8_at(&p, co, tap, ci);
-                const float step = dw[f32_at(&p, co, tap, ci)] / 0.25f;
+                const size_t at = nt_test_s8_weight_at(&p, co, tap, ci);
+                const float step = dw[nt_test_f32_weight_at(&p, co, tap, ci)] / 0.25f;
                 const int32_t want = trains ? (int32_t)fmaxf(-127.0f, fminf(127.0f, (float)w0[at] - step)) : w0[at];
                 NT_CHECK(wq[at] == want);
             }
