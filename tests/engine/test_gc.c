@@ -105,7 +105,7 @@ static void check_relu6_and_gap(void)
     /* GAP: the exact input gradient is constant per channel, the condensed one is its value. */
     float *gap_dx = zeros((size_t)n * positions * c), *gap_gdx = zeros((size_t)n * c);
     nt_gap_f32_bwd_in(n, 5, 5, c, gbar, gap_dx);
-    nt_gap_f32_gc_bwd_in(n, 5, 5, c, gbar, gap_gdx);
+    nt_gap_f32_gc_bwd_in(n, 5, 5, c, 1, gbar, gap_gdx);
     for (size_t i = 0; i < (size_t)n * positions * c; ++i) {
         NT_CHECK(gap_dx[i] == gap_gdx[(i / ((size_t)positions * c)) * c + i % c]);
     }

@@ -1,6 +1,8 @@
 /* Trainable int8 convs: the int8 condensing kernels equal the fp32 ones on the dequantized values, the clamp's
  * active counts are the positions strictly inside it, and the QAS step follows its formula (exactly where the
- * step is a whole number of quanta, on average where it is not), touching only the selected filters. */
+ * step is a whole number of quanta, on average where it is not), touching only the selected filters. Over patches,
+ * where the output gradient is constant on each patch, dW and db are the exact ones and the input gradient is the
+ * exact one's mean over each input patch. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +21,8 @@ static uint32_t next(void)
 
 static int8_t s8_in(int32_t lo, int32_t hi) { return (int8_t)(lo + (int32_t)(next() % (uint32_t)(hi - lo + 1))); }
 
+static const nt_gc_grid_t whole = { 1, 1, 1 << 20, 1 << 20 };
+
 static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t cout, int32_t k, int32_t s, int32_t pad, int32_t groups)
 {
     nt_conv2d_params_t p = { n, h, w, cin, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1, cout, k, s, pad, groups };
@@ -33,7 +37,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
         x[i] = x_scale * (float)(xq[i] - zero_point);
     }
     float *sums = nt_test_alloc((size_t)n * k * k * cin * sizeof(float)), *ref = nt_test_alloc((size_t)n * k * k * cin * sizeof(float));
-    nt_conv2d_s8_gc_sums(&p, -zero_point, x_scale, xq, sums);
+    nt_conv2d_s8_gc_sums(&p, &whole, k * k, -zero_point, x_scale, xq, sums);
     nt_conv2d_f32_gc_sums(&p, x, ref);
     NT_CHECK(nt_test_max_error(ref, sums, (size_t)n * k * k * cin) < 1e-5);
 
@@ -58,7 +62,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
         gbar[i] = (float)(int32_t)(next() % 2001u - 1000u) / 1000.0f;
     }
     float *dx = nt_test_alloc((size_t)n * cin * sizeof(float)), *dx_ref = nt_test_alloc((size_t)n * cin * sizeof(float));
-    nt_conv2d_s8_gc_bwd_in(&p, gbar, wq, scales, dx);
+    nt_conv2d_s8_gc_bwd_in(&p, &whole, &whole, gbar, wq, scales, dx);
     nt_conv2d_f32_gc_bwd_in(&p, gbar, wf, dx_ref);
     NT_CHECK(nt_test_max_error(dx_ref, dx, (size_t)n * cin) < 1e-5);
 
@@ -91,7 +95,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     }
     uint32_t rng = 12345u;
     const float lr = 1.0f;
-    nt_conv2d_s8_gc_update(&p, sums, gbar, scales, lr, filters, wq, b, &rng);
+    nt_conv2d_s8_gc_update(&p, &whole, k * k, sums, gbar, scales, lr, filters, wq, b, &rng);
     const float positions = (float)(p.out_h * p.out_w);
     for (int32_t co = 0; co < cout; ++co) {
         float g = 0.0f;
@@ -131,7 +135,7 @@ static void check_unbiased(void)
     const int trials = 20000;
     for (int t = 0; t < trials; ++t) {
         int8_t w = 0;
-        nt_conv2d_s8_gc_update(&p, sums, gbar, scales, 1.0f, NULL, &w, NULL, &rng);
+        nt_conv2d_s8_gc_update(&p, &whole, 1, sums, gbar, scales, 1.0f, NULL, &w, NULL, &rng);
         NT_CHECK(w == 0 || w == -1);
         moved += w;
     }
@@ -142,7 +146,7 @@ static void check_unbiased(void)
     int8_t w = 5;
     int32_t b = 7;
     const float zero[1] = { 0.0f };
-    nt_conv2d_s8_gc_update(&p, sums, zero, scales, 1.0f, NULL, &w, &b, &rng);
+    nt_conv2d_s8_gc_update(&p, &whole, 1, sums, zero, scales, 1.0f, NULL, &w, &b, &rng);
     NT_CHECK(w == 5 && b == 7 && rng == before);
 }
 
@@ -151,8 +155,155 @@ static void check_count(void)
     /* 2 samples, 3 positions, 2 channels; clamp [-10, 20]: the ends are clamped. */
     const int8_t y[12] = { -10, 0, 5, 20, 19, -9, 3, 3, -10, -10, 20, 20 };
     float active[4];
-    nt_conv2d_s8_gc_count(2, 3, 2, -10, 20, y, active);
+    nt_conv2d_s8_gc_count(2, 1, 3, 2, &whole, -10, 20, y, active);
     NT_CHECK(active[0] == 2.0f && active[1] == 2.0f && active[2] == 1.0f && active[3] == 1.0f);
+    /* Over patches of 1 x 2 positions (the last one cut to 1): per patch. */
+    nt_gc_grid_t grid;
+    NT_CHECK(nt_gc_grid_of(1, 3, 1, 2, &grid) && grid.patch_w == 2);
+    float patched[8];
+    nt_conv2d_s8_gc_count(2, 1, 3, 2, &grid, -10, 20, y, patched);
+    const float want[8] = { 1, 1, 1, 1, 1, 1, 0, 0 };
+    for (int i = 0; i < 8; ++i) {
+        NT_CHECK(patched[i] == want[i]);
+    }
+}
+
+/* Grids: the patch sizes, the refused counts, the edge patches' positions. */
+static void check_grid(void)
+{
+    nt_gc_grid_t g;
+    NT_CHECK(nt_gc_grid_of(5, 5, 3, 2, &g) && g.patch_h == 2 && g.patch_w == 3);
+    NT_CHECK(nt_gc_patch_positions(&g, 5, 5, 2, 1) == 2); /* one row of two columns */
+    NT_CHECK(nt_gc_patch_positions(&g, 5, 5, 0, 0) == 6);
+    NT_CHECK(!nt_gc_grid_of(5, 5, 4, 1, &g)); /* patches of 2 make 3 rows, not 4 */
+    NT_CHECK(!nt_gc_grid_of(5, 5, 6, 1, &g) && !nt_gc_grid_of(5, 5, 0, 1, &g));
+    NT_CHECK(nt_gc_grid_of(5, 5, 5, 5, &g) && g.patch_h == 1); /* patches of one position: the full map */
+}
+
+/* Over a grid of rows x cols patches of the output: an output gradient constant on each patch gives the exact dW, db
+ * (from the sums) and, per input patch of in_rows x in_cols, the mean of the exact dx; taps = 1 keeps the centre
+ * tap's sums; the QAS step from patches follows its formula. */
+static void check_patches(const int32_t *s, int32_t rows, int32_t cols, int32_t in_rows, int32_t in_cols)
+{
+    const int32_t n = s[0], h = s[1], w = s[2], cin = s[3], cout = s[4], k = s[5], st = s[6], pad = s[7], groups = s[8];
+    nt_conv2d_params_t p = { n, h, w, cin, (h + 2 * pad - k) / st + 1, (w + 2 * pad - k) / st + 1, cout, k, st, pad, groups };
+    nt_gc_grid_t og, ig;
+    NT_CHECK(nt_gc_grid_of(p.out_h, p.out_w, rows, cols, &og) && nt_gc_grid_of(h, w, in_rows, in_cols, &ig));
+    const int32_t cig = cin / groups, patches = rows * cols, in_patches = in_rows * in_cols;
+    const size_t nx = (size_t)n * h * w * cin, nw = (size_t)k * k * cig * cout, ny = (size_t)n * p.out_h * p.out_w * cout;
+    const int32_t zero_point = s8_in(-20, 20);
+    const float x_scale = 0.037f;
+    int8_t *xq = nt_test_alloc(nx), *wq = nt_test_alloc(nw);
+    float *x = nt_test_alloc(nx * sizeof(float)), *scales = nt_test_alloc(((size_t)cout + 1) * sizeof(float));
+    for (size_t i = 0; i < nx; ++i) {
+        xq[i] = s8_in(-128, 127);
+        x[i] = x_scale * (float)(xq[i] - zero_point);
+    }
+    for (int32_t co = 0; co < cout; ++co) {
+        scales[co] = 0.001f * (float)(1 + co % 7);
+    }
+    scales[cout] = x_scale;
+    for (size_t i = 0; i < nw; ++i) {
+        wq[i] = s8_in(-127, 127);
+    }
+    /* gbar per output patch, and the full map it stands for. */
+    float *gbar = nt_test_alloc((size_t)n * patches * cout * sizeof(float)), *dy = nt_test_alloc(ny * sizeof(float));
+    for (size_t i = 0; i < (size_t)n * patches * cout; ++i) {
+        gbar[i] = (float)(int32_t)(next() % 2001u - 1000u) / 1000.0f;
+    }
+    for (int32_t b = 0; b < n; ++b) {
+        for (int32_t oh = 0; oh < p.out_h; ++oh) {
+            for (int32_t ow = 0; ow < p.out_w; ++ow) {
+                const int32_t q = oh / og.patch_h * cols + ow / og.patch_w;
+                memcpy(dy + (((size_t)b * p.out_h + oh) * p.out_w + ow) * cout, gbar + ((size_t)b * patches + q) * cout, (size_t)cout * sizeof(float));
+            }
+        }
+    }
+    /* dW and db from the sums against the exact kernel on the dequantized input. */
+    const size_t ns = (size_t)n * patches * k * k * cin;
+    float *sums = nt_test_alloc(ns * sizeof(float)), *centre = nt_test_alloc((size_t)n * patches * cin * sizeof(float));
+    nt_conv2d_s8_gc_sums(&p, &og, k * k, -zero_point, x_scale, xq, sums);
+    nt_conv2d_s8_gc_sums(&p, &og, 1, -zero_point, x_scale, xq, centre);
+    float *dw = nt_test_alloc(nw * sizeof(float)), *dw_ref = nt_test_alloc(nw * sizeof(float));
+    float *db_ref = nt_test_alloc((size_t)cout * sizeof(float));
+    nt_conv2d_f32_bwd_w(&p, x, dy, dw_ref, db_ref);
+    for (int32_t b = 0; b < n; ++b) {
+        for (int32_t q = 0; q < patches; ++q) {
+            for (int32_t co = 0; co < cout; ++co) {
+                for (int32_t tap = 0; tap < k * k; ++tap) {
+                    for (int32_t ci = 0; ci < cig; ++ci) {
+                        const size_t at = (((size_t)b * patches + q) * k * k + tap) * cin + (size_t)(co / (cout / groups)) * cig + ci;
+                        dw[nt_test_f32_weight_at(&p, co, tap, ci)] += gbar[((size_t)b * patches + q) * cout + co] * sums[at];
+                    }
+                }
+            }
+            for (int32_t ci = 0; ci < cin; ++ci) {
+                const size_t at = (((size_t)b * patches + q) * k * k + (size_t)(k / 2 * k + k / 2)) * cin + ci;
+                NT_CHECK(centre[((size_t)b * patches + q) * cin + ci] == sums[at]);
+            }
+        }
+    }
+    NT_CHECK(nt_test_max_error(dw_ref, dw, nw) < 1e-4);
+
+    /* dx: the exact input gradient's mean over each input patch. */
+    float *dx_full = nt_test_alloc(nx * sizeof(float)), *dx_mean = nt_test_alloc((size_t)n * in_patches * cin * sizeof(float));
+    float *dx = nt_test_alloc((size_t)n * in_patches * cin * sizeof(float));
+    nt_conv2d_s8_bwd_in(&p, dy, wq, scales, dx_full);
+    for (int32_t b = 0; b < n; ++b) {
+        for (int32_t i = 0; i < h * w; ++i) {
+            const int32_t q = i / w / ig.patch_h * in_cols + i % w / ig.patch_w;
+            const float share = 1.0f / (float)nt_gc_patch_positions(&ig, h, w, q / in_cols, q % in_cols);
+            for (int32_t ci = 0; ci < cin; ++ci) {
+                dx_mean[((size_t)b * in_patches + q) * cin + ci] += share * dx_full[((size_t)b * h * w + i) * cin + ci];
+            }
+        }
+    }
+    nt_conv2d_s8_gc_bwd_in(&p, &og, &ig, gbar, wq, scales, dx);
+    NT_CHECK(nt_test_max_error(dx_mean, dx, (size_t)n * in_patches * cin) < 1e-4);
+
+    /* QAS from patches with whole steps (small integers, lr / s_w = 4): exact whatever the rounding draws. */
+    for (size_t i = 0; i < ns; ++i) {
+        sums[i] = (float)(int32_t)(next() % 5u) - 2.0f;
+    }
+    for (size_t i = 0; i < (size_t)n * patches * cout; ++i) {
+        gbar[i] = (float)(int32_t)(next() % 3u) - 1.0f;
+    }
+    for (int32_t co = 0; co < cout; ++co) {
+        scales[co] = 0.25f;
+    }
+    scales[cout] = 0.5f;
+    int8_t *w0 = nt_test_alloc(nw);
+    int32_t *bias = nt_test_alloc((size_t)cout * sizeof(int32_t));
+    for (size_t i = 0; i < nw; ++i) {
+        wq[i] = s8_in(-60, 60);
+    }
+    memcpy(w0, wq, nw);
+    uint32_t rng = 7u;
+    nt_conv2d_s8_gc_update(&p, &og, k * k, sums, gbar, scales, 1.0f, NULL, wq, bias, &rng);
+    for (int32_t co = 0; co < cout; ++co) {
+        float db = 0.0f;
+        for (int32_t b = 0; b < n; ++b) {
+            for (int32_t q = 0; q < patches; ++q) {
+                db += gbar[((size_t)b * patches + q) * cout + co] * (float)nt_gc_patch_positions(&og, p.out_h, p.out_w, q / cols, q % cols);
+            }
+        }
+        NT_CHECK(bias[co] == -(int32_t)rintf(db / (scales[cout] * scales[co])));
+        for (int32_t tap = 0; tap < k * k; ++tap) {
+            for (int32_t ci = 0; ci < cig; ++ci) {
+                float g = 0.0f;
+                for (int32_t b = 0; b < n; ++b) {
+                    for (int32_t q = 0; q < patches; ++q) {
+                        g += gbar[((size_t)b * patches + q) * cout + co] *
+                             sums[(((size_t)b * patches + q) * k * k + tap) * cin + (size_t)(co / (cout / groups)) * cig + ci];
+                    }
+                }
+                const size_t at = nt_test_s8_weight_at(&p, co, tap, ci);
+                NT_CHECK(wq[at] == (int32_t)fmaxf(-127.0f, fminf(127.0f, (float)w0[at] - 4.0f * g)));
+            }
+        }
+    }
+    free(xq); free(wq); free(x); free(scales); free(gbar); free(dy); free(sums); free(centre); free(dw); free(dw_ref); free(db_ref);
+    free(dx_full); free(dx_mean); free(dx); free(w0); free(bias);
 }
 
 int main(void)
@@ -169,6 +320,15 @@ int main(void)
         const int32_t *s = shapes[i];
         check_shape(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
     }
+    /* shape index, output patch rows and columns, input patch rows and columns */
+    const int32_t grids[][5] = {
+        { 0, 4, 4, 4, 4 }, { 1, 4, 5, 4, 5 }, { 2, 3, 3, 5, 5 }, { 3, 3, 2, 2, 3 }, { 4, 2, 2, 6, 4 },
+        { 5, 3, 3, 5, 5 }, { 6, 3, 3, 3, 3 }, { 7, 2, 2, 2, 2 }, { 9, 1, 1, 2, 2 }, { 10, 2, 2, 1, 1 }, { 3, 1, 1, 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof grids / sizeof grids[0]; ++i) {
+        check_patches(shapes[grids[i][0]], grids[i][1], grids[i][2], grids[i][3], grids[i][4]);
+    }
+    check_grid();
     check_unbiased();
     check_count();
     return 0;

@@ -159,7 +159,25 @@ void nt_sgd_f32_update(int32_t count, float lr, float momentum, float weight_dec
  * shifted-window sums of its input taken during the forward (so the input is never stored), a ReLU6's
  * from its count of active positions. Where the gradient map is spatially constant every result below is
  * the exact one (up to the order of the float sums): dW and db equal the exact kernels' and dxbar is the
- * spatial mean of the exact dx. */
+ * spatial mean of the exact dx.
+ *
+ * The int8 kernels below also condense over patches: the mean over each patch of r_h x r_w positions instead of the
+ * whole map (a finer gradient for more memory). A patched gradient is [n, rows, cols, c] over the grid of patches,
+ * row-major; the whole map is the grid of one patch. */
+
+/** The patches of one h x w map: rows x cols patches of patch_h x patch_w positions, those on the last row and column
+ * cut short by the map's edge (rows = ceil(h / patch_h)). rows = cols = 1 is the whole map. */
+typedef struct nt_gc_grid {
+    int32_t rows, cols;
+    int32_t patch_h, patch_w;
+} nt_gc_grid_t;
+
+/** The grid of rows x cols patches over an h x w map (patch sizes ceil(h / rows), ceil(w / cols)); 0 when there is
+ * none with that many patches (rows does not equal ceil(h / patch_h), or a count is outside [1, h]). */
+int nt_gc_grid_of(int32_t h, int32_t w, int32_t rows, int32_t cols, nt_gc_grid_t *grid);
+
+/** Positions of the map in patch (pr, pc) of the grid: the edge patches may hold fewer. */
+int32_t nt_gc_patch_positions(const nt_gc_grid_t *grid, int32_t h, int32_t w, int32_t pr, int32_t pc);
 
 /**
  * Shifted-window sums of a conv's input, for the condensed weight gradient:
@@ -187,8 +205,9 @@ void nt_relu6_f32_gc_count(int32_t n, int32_t positions, int32_t c, const float 
 /** Condensed ReLU6 input gradient: dxbar[n,c] += gbar[n,c] * (active[n,c] / positions). */
 void nt_relu6_f32_gc_bwd_in(int32_t n, int32_t positions, int32_t c, const float *active, const float *gbar, float *dxbar);
 
-/** Condensed global-average-pool input gradient: dxbar[n,c] += dy[n,c] / (h*w) (its input gradient is constant). */
-void nt_gap_f32_gc_bwd_in(int32_t n, int32_t h, int32_t w, int32_t c, const float *dy, float *dxbar);
+/** Condensed global-average-pool input gradient: dxbar[n,patch,c] += dy[n,c] / (h*w) for each of the `patches`
+ * (its input gradient is constant: every patch's mean is the same; 1 for the whole map). */
+void nt_gap_f32_gc_bwd_in(int32_t n, int32_t h, int32_t w, int32_t c, int32_t patches, const float *dy, float *dxbar);
 
 /* ---- int8 inference kernels (the frozen part of a network) ------------------------------------------
  * Activations are int8 with a per-tensor zero point; weights are symmetric int8 with a per-output-channel
@@ -275,34 +294,45 @@ size_t nt_dequantize_s8_scratch_bytes(int32_t elements);
  * int8 values dequantized: x = s_x (q + input_offset), w = s_w[co] w_q. `scales` is f32 [out_c + 1]: each
  * output channel's weight scale s_w[co], then the input scale s_x. */
 
-/** Shifted-window sums of an int8 conv's input in real units: sums[n,kh,kw,c] = s_x * sum over the taps of
- * nt_conv2d_f32_gc_sums of (x + input_offset). sums: [n, k, k, in_c] (written). */
-void nt_conv2d_s8_gc_sums(const nt_conv2d_params_t *p, int32_t input_offset, float x_scale, const int8_t *x, float *sums);
+/** Shifted-window sums of an int8 conv's input in real units, patch by patch of the output map:
+ * sums[n,patch,tap,c] = s_x * sum over the output positions of the patch (grid, over out_h x out_w), of the taps
+ * inside the input, of (x[n, oh*stride-pad+kh, ow*stride-pad+kw, c] + input_offset). taps = k*k: one sum per tap
+ * (gradient condensing; for the whole map the layout is nt_conv2d_f32_gc_sums's [n,k,k,c]); taps = 1: the centre
+ * tap's sum only, shared by every tap (gradient filtering's input summed over the patch). sums: [n, patches, taps,
+ * in_c] (written). */
+void nt_conv2d_s8_gc_sums(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, int32_t input_offset, float x_scale, const int8_t *x,
+                          float *sums);
 
-/** Active counts of an int8 conv's fused clamp: active[n,c] = #positions with act_min < y < act_max (written, as
- * floats); where the output is clamped its gradient is 0. */
-void nt_conv2d_s8_gc_count(int32_t n, int32_t positions, int32_t c, int32_t act_min, int32_t act_max, const int8_t *y, float *active);
+/** Active counts of an int8 conv's fused clamp, patch by patch of the h x w output: active[n,patch,c] = #positions of
+ * the patch with act_min < y < act_max (written, as floats); where the output is clamped its gradient is 0. */
+void nt_conv2d_s8_gc_count(int32_t n, int32_t h, int32_t w, int32_t c, const nt_gc_grid_t *grid, int32_t act_min, int32_t act_max, const int8_t *y,
+                           float *active);
 
-/** Condensed input gradient of an int8 conv: nt_conv2d_f32_gc_bwd_in with w[kh,kw,ci_g,co] = w_scale[co] * w_q
- * (w_q in the int8 layouts of nt_conv2d_s8_fwd). Filters whose gbar is 0 are skipped. */
-void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const float *gbar, const int8_t *w, const float *w_scale, float *dxbar);
+/** Condensed input gradient of an int8 conv: the mean over each patch of in_grid of the exact input gradient of the
+ * output gradient that equals gbar[n,patch,co] over each patch of out_grid, with w[kh,kw,ci_g,co] = w_scale[co] * w_q
+ * (w_q in the int8 layouts of nt_conv2d_s8_fwd); for whole maps nt_conv2d_f32_gc_bwd_in. gbar: [n, out patches,
+ * out_c]; dxbar: [n, in patches, in_c], accumulated into. Filters whose gbar is 0 are skipped. */
+void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const nt_gc_grid_t *out_grid, const nt_gc_grid_t *in_grid, const float *gbar, const int8_t *w,
+                            const float *w_scale, float *dxbar);
 
 /**
- * Condensed SGD step of an int8 conv with quantization-aware scaling (QAS). With the real gradients of
- * nt_conv2d_f32_gc_bwd_w, dW and db, the gradients of the stored integers are s_w dW and s_x s_w db; QAS
- * divides them by s_w^2 and (s_x s_w)^2, so
+ * Condensed SGD step of an int8 conv with quantization-aware scaling (QAS). With the real gradients
+ * dW[co,tap,ci] = sum over the patches of gbar[patch,co] * sums[patch,tap,ci] (the one shared sum when taps = 1) and
+ * db[co] = sum over the patches of gbar[patch,co] * the patch's positions (nt_conv2d_f32_gc_bwd_w for the whole map),
+ * the gradients of the stored integers are s_w dW and s_x s_w db; QAS divides them by s_w^2 and (s_x s_w)^2, so
  *   w_q[co,tap,ci] -= SR(lr * dW / s_w[co]),  clamped to [-127, 127], SR = stochastic rounding at 16
  *                    fractional bits (floor(v + u), u = j/65536 from the top bits of the 32-bit LCG state *rng:
  *                    unbiased, so steps smaller than one quantum still move the weight on average);
  *   b[co]          -= rint(lr * db / (s_x s_w[co])) (the bias quantum is s_x s_w: rounding to nearest),
  *                    kept within 2^30 - k*k*ci_g*255*128 so that the accumulator stays inside int32.
- * For a batch, each sample's weight step is rounded on its own (the same expectation).
+ * For a batch, each sample's weight step is rounded on its own (the same expectation). grid and taps: those of
+ * nt_conv2d_s8_gc_sums; gbar: [n, patches, out_c].
  * ages: out_c bytes, the filters' ages of alternant partial update (nt_filter_drift_select): only filters (output
  * channels) of age 0 are updated; NULL: all. w or b may be NULL (not trained). Filters whose gbar is 0 are
  * skipped, drawing nothing.
  */
-void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const float *sums, const float *gbar, const float *scales, float lr,
-                            const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng);
+void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, const float *sums, const float *gbar,
+                            const float *scales, float lr, const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng);
 
 /* ---- int8 trainable convs: exact gradients (sparse update, MCUNetV3) ----------------------------------
  * The same int8 conv with full output gradient maps instead of condensed ones: the backward reads the int8 input

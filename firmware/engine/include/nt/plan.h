@@ -173,8 +173,16 @@ uint32_t nt_dtype_size(uint8_t dtype);
 void nt_plan_conv_params(const nt_plan_t *plan, const nt_plan_op_t *op, nt_conv2d_params_t *p);
 
 /** The gradient of activation `index` of a loaded plan is condensed: its per-channel spatial mean [n,1,1,c]
- * for a larger tensor (gradient condensing, nt/kernels.h). */
+ * for a larger tensor, or its means over patches [n,rows,cols,c] (gradient condensing, nt/kernels.h). */
 int nt_plan_condensed(const nt_plan_t *plan, uint16_t index);
+
+/** The patches of the gradient of activation `index` (nt_gc_grid_t): 1 x 1 when it is a vector, or none; 0 when its
+ * dims are no grid over the activation's map (a loaded plan's gradients always are). */
+int nt_plan_gc_grid(const nt_plan_t *plan, uint16_t index, nt_gc_grid_t *grid);
+
+/** The input sums a condensing int8 conv keeps per output patch (nt_conv2d_s8_gc_sums): k*k, or 1 (shared by the taps);
+ * 0 when it keeps none. */
+int32_t nt_plan_gc_taps(const nt_plan_t *plan, const nt_plan_op_t *op);
 
 /** An int8 conv (NT_OP_CONV2D_S8) whose backward is exact rather than condensed: it has no condensing state (saved[0]
  * and saved[1] NONE) and neither its output's nor its input's gradient is condensed. Its backward reads in[0] (for

@@ -397,11 +397,59 @@ static int vector_grad(const nt_plan_t *plan, uint16_t index)
     return t->grad != NT_PLAN_NONE && plan->tensors[t->grad].dims[1] == 1u && plan->tensors[t->grad].dims[2] == 1u;
 }
 
+/* The gradient of activation `index` is one over a grid of patches of its map (nt_plan_gc_grid), [n,rows,cols,c]: a
+ * vector, a patched gradient, or (patches of one position) the full map. */
+static int grid_grad(const nt_plan_t *plan, uint16_t index)
+{
+    const nt_plan_tensor_t *t = &plan->tensors[index];
+    nt_gc_grid_t grid;
+    return t->grad != NT_PLAN_NONE && plan->tensors[t->grad].dims[0] == t->dims[0] && plan->tensors[t->grad].dims[3] == t->dims[3] &&
+           nt_plan_gc_grid(plan, index, &grid);
+}
+
+/* A condensed gradient over patches rather than the whole map: only the int8 convs have those kernels. */
+static int patched(const nt_plan_t *plan, uint16_t index)
+{
+    return index != NT_PLAN_NONE && index < plan->n_tensors && nt_plan_condensed(plan, index) && !vector_grad(plan, index);
+}
+
+int nt_plan_gc_grid(const nt_plan_t *plan, uint16_t index, nt_gc_grid_t *grid)
+{
+    const nt_plan_tensor_t *t = &plan->tensors[index];
+    const nt_plan_tensor_t *g = t->grad != NT_PLAN_NONE ? &plan->tensors[t->grad] : NULL;
+    if (!g) {
+        return nt_gc_grid_of((int32_t)t->dims[1], (int32_t)t->dims[2], 1, 1, grid);
+    }
+    return nt_gc_grid_of((int32_t)t->dims[1], (int32_t)t->dims[2], (int32_t)g->dims[1], (int32_t)g->dims[2], grid);
+}
+
+int32_t nt_plan_gc_taps(const nt_plan_t *plan, const nt_plan_op_t *op)
+{
+    nt_gc_grid_t grid;
+    if (op->saved[0] == NT_PLAN_NONE || !nt_plan_gc_grid(plan, op->out[0], &grid)) {
+        return 0;
+    }
+    const nt_plan_tensor_t *sums = &plan->tensors[op->saved[0]];
+    return (int32_t)(sums->dims[1] * sums->dims[2]) / (grid.rows * grid.cols);
+}
+
 /* Optional saved tensor of a condensing op: NONE, or writable f32 with these dims. */
 static int saved_ok(const nt_plan_t *plan, uint16_t index, uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3)
 {
     return index == NT_PLAN_NONE ||
            (operand_ok(plan, index, NT_DTYPE_F32, 0) && writable(plan, index) && dims_are(&plan->tensors[index], d0, d1, d2, d3));
+}
+
+/* The input sums of a condensing int8 conv: [n,k,k,c] (one per tap) or [n,1,1,c] (shared) for the whole map,
+ * [n,patches,k*k,c] or [n,patches,1,c] over patches (nt_conv2d_s8_gc_sums). */
+static int s8_sums_ok(const nt_plan_t *plan, const nt_plan_op_t *op, const nt_gc_grid_t *grid)
+{
+    const uint32_t k = (uint32_t)op->params[0], cin = plan->tensors[op->in[0]].dims[3];
+    const uint32_t patches = (uint32_t)(grid->rows * grid->cols);
+    if (patches == 1u) {
+        return saved_ok(plan, op->saved[0], plan->batch, k, k, cin) || saved_ok(plan, op->saved[0], plan->batch, 1, 1, cin);
+    }
+    return saved_ok(plan, op->saved[0], plan->batch, patches, k * k, cin) || saved_ok(plan, op->saved[0], plan->batch, patches, 1, cin);
 }
 
 /* Gradient condensing (nt/kernels.h): a conv's saved[0] holds its input's shifted-window sums and needs a
@@ -412,6 +460,10 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
 {
     const uint16_t x = op->in[0], y = op->out[0];
     const nt_plan_tensor_t *xt = &plan->tensors[x];
+    if ((op->kind == NT_OP_CONV2D || op->kind == NT_OP_RELU6 || op->kind == NT_OP_ADD) &&
+        (patched(plan, x) || patched(plan, y) || (op->kind == NT_OP_ADD && patched(plan, op->in[1])))) {
+        return 0; /* the fp32 kernels condense over whole maps only */
+    }
     switch (op->kind) {
     case NT_OP_CONV2D:
         if (!saved_ok(plan, op->saved[0], plan->batch, (uint32_t)op->params[0], (uint32_t)op->params[0], xt->dims[3]) ||
@@ -455,17 +507,18 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
             const int overlap = xt->space == yt->space && xt->offset < yt->offset + yt->bytes && yt->offset < xt->offset + xt->bytes;
             return (yt->grad == NT_PLAN_NONE || op->in[5] != NT_PLAN_NONE) && !(overlap && (plan->tensors[op->in[1]].flags & NT_TENSOR_PARAM) != 0u);
         }
-        /* Condensed: every gradient on either side is a vector, and the scales are there. */
-        const uint32_t k = (uint32_t)op->params[0];
-        if (!saved_ok(plan, op->saved[0], plan->batch, k, k, xt->dims[3]) ||
-            !saved_ok(plan, op->saved[1], plan->batch, 1, 1, plan->tensors[y].dims[3])) {
+        /* Condensed: every gradient on either side is over a grid of patches (a vector for the whole map), the sums and
+         * counts are over the output's, and the scales are there. */
+        nt_gc_grid_t grid;
+        if (!nt_plan_gc_grid(plan, y, &grid) || !s8_sums_ok(plan, op, &grid) ||
+            !saved_ok(plan, op->saved[1], plan->batch, (uint32_t)grid.rows, (uint32_t)grid.cols, plan->tensors[y].dims[3])) {
             return 0;
         }
         const int backward = xt->grad != NT_PLAN_NONE || op->saved[0] != NT_PLAN_NONE || op->saved[1] != NT_PLAN_NONE;
-        if (backward && (op->in[5] == NT_PLAN_NONE || !vector_grad(plan, y))) {
+        if (backward && (op->in[5] == NT_PLAN_NONE || !grid_grad(plan, y))) {
             return 0;
         }
-        return (xt->grad == NT_PLAN_NONE || vector_grad(plan, x)) && (plan->tensors[y].grad == NT_PLAN_NONE || vector_grad(plan, y));
+        return (xt->grad == NT_PLAN_NONE || grid_grad(plan, x)) && (plan->tensors[y].grad == NT_PLAN_NONE || grid_grad(plan, y));
     }
     default:
         /* No condensed kernels: neither side condensed. */
@@ -530,8 +583,11 @@ static nt_status check_tensor(const nt_plan_t *plan, const nt_plan_tensor_t *t)
             return NT_ERR_RANGE;
         }
         const nt_plan_tensor_t *l = &plan->tensors[links[i]];
-        /* An activation's gradient may be condensed: its per-channel spatial mean, [n,1,1,c]. */
-        const int condensed = i == 0 && (t->flags & NT_TENSOR_PARAM) == 0u && dims_are(l, t->dims[0], 1, 1, t->dims[3]);
+        /* An activation's gradient may be condensed: its per-channel spatial mean, [n,1,1,c], or its means over a grid
+         * of patches, [n,rows,cols,c]. */
+        nt_gc_grid_t grid;
+        const int condensed = i == 0 && (t->flags & NT_TENSOR_PARAM) == 0u && l->dims[0] == t->dims[0] && l->dims[3] == t->dims[3] &&
+                              nt_gc_grid_of((int32_t)t->dims[1], (int32_t)t->dims[2], (int32_t)l->dims[1], (int32_t)l->dims[2], &grid);
         if (l->dtype != NT_DTYPE_F32 || l->space == 0u || !(same_dims(l, t) || condensed)) {
             return NT_ERR_RANGE;
         }

@@ -244,9 +244,12 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         nt_conv2d_params_t p;
         nt_plan_conv_params(plan, op, &p);
         const nt_s8_quant_t q = s8_quant(ex, op);
+        nt_gc_grid_t grid;
+        (void)nt_plan_gc_grid(plan, op->out[0], &grid);
         if (op->saved[0] != NT_PLAN_NONE) {
             const float *scales = f32(ex, op->in[5]);
-            nt_conv2d_s8_gc_sums(&p, q.input_offset, scales[p.out_c], s8(ex, op->in[0]), f32(ex, op->saved[0])); /* before y may overwrite x */
+            nt_conv2d_s8_gc_sums(&p, &grid, nt_plan_gc_taps(plan, op), q.input_offset, scales[p.out_c], s8(ex, op->in[0]),
+                                 f32(ex, op->saved[0])); /* before y may overwrite x */
         }
         if (in_place(ex, op)) {
             conv_in_place(ex, op, &p, 1u, (uint8_t)(int8_t)-q.input_offset);
@@ -254,7 +257,7 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
             nt_conv2d_s8_fwd(&p, &q, s8(ex, op->in[0]), s8(ex, op->in[1]), s32(ex, op->in[2]), s8(ex, op->out[0]));
         }
         if (op->saved[1] != NT_PLAN_NONE) {
-            nt_conv2d_s8_gc_count(p.n, p.out_h * p.out_w, p.out_c, q.act_min, q.act_max, s8(ex, op->out[0]), f32(ex, op->saved[1]));
+            nt_conv2d_s8_gc_count(p.n, p.out_h, p.out_w, p.out_c, &grid, q.act_min, q.act_max, s8(ex, op->out[0]), f32(ex, op->saved[1]));
         }
         break;
     }
@@ -378,6 +381,9 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
     }
     const int exact = nt_plan_s8_conv_exact(plan, op);
     const nt_s8_quant_t q = s8_quant(ex, op);
+    nt_gc_grid_t out_grid, in_grid; /* the condensed gradients' patches (1 x 1: the whole map) */
+    (void)nt_plan_gc_grid(plan, op->out[0], &out_grid);
+    (void)nt_plan_gc_grid(plan, op->in[0], &in_grid);
     uint64_t t0 = now(ex);
     if (exact) {
         if (q.act_min > -128 || q.act_max < 127) {
@@ -385,9 +391,16 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
         }
     } else if (op->saved[1] != NT_PLAN_NONE) {
         const float *active = f32(ex, op->saved[1]);
-        const float inv_positions = 1.0f / (float)(p.out_h * p.out_w);
-        for (int32_t i = 0; i < p.n * p.out_c; ++i) {
-            dy[i] *= active[i] * inv_positions;
+        float *g = dy;
+        for (int32_t n = 0; n < p.n; ++n) {
+            for (int32_t pr = 0; pr < out_grid.rows; ++pr) {
+                for (int32_t pc = 0; pc < out_grid.cols; ++pc, g += p.out_c, active += p.out_c) {
+                    const float inv_positions = 1.0f / (float)nt_gc_patch_positions(&out_grid, p.out_h, p.out_w, pr, pc);
+                    for (int32_t c = 0; c < p.out_c; ++c) {
+                        g[c] *= active[c] * inv_positions;
+                    }
+                }
+            }
         }
     }
     const float *scales = f32(ex, op->in[5]);
@@ -395,7 +408,7 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
         if (exact) {
             nt_conv2d_s8_bwd_in(&p, dy, s8(ex, op->in[1]), scales, dx);
         } else {
-            nt_conv2d_s8_gc_bwd_in(&p, dy, s8(ex, op->in[1]), scales, dx);
+            nt_conv2d_s8_gc_bwd_in(&p, &out_grid, &in_grid, dy, s8(ex, op->in[1]), scales, dx);
         }
     }
     t0 = account(ex, NT_PHASE_BACKWARD_DX, t0);
@@ -406,8 +419,8 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
             nt_conv2d_s8_bwd_update(&p, q.input_offset, s8(ex, op->in[0]), dy, scales, lr, ages, train_w ? s8(ex, op->in[1]) : NULL,
                                     train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
         } else {
-            nt_conv2d_s8_gc_update(&p, f32(ex, op->saved[0]), dy, scales, lr, ages, train_w ? s8(ex, op->in[1]) : NULL,
-                                   train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
+            nt_conv2d_s8_gc_update(&p, &out_grid, nt_plan_gc_taps(plan, op), f32(ex, op->saved[0]), dy, scales, lr, ages,
+                                   train_w ? s8(ex, op->in[1]) : NULL, train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
         }
         account(ex, NT_PHASE_UPDATE, t0);
     }
@@ -498,8 +511,9 @@ static nt_status backward_op(nt_exec_t *ex, const nt_plan_op_t *op, const nt_sgd
     case NT_OP_GAP_S8:
         if (dx) {
             const uint64_t t0 = now(ex);
-            if (nt_plan_condensed(plan, op->in[0])) {
-                nt_gap_f32_gc_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);
+            nt_gc_grid_t grid;
+            if (nt_plan_condensed(plan, op->in[0]) && nt_plan_gc_grid(plan, op->in[0], &grid)) {
+                nt_gap_f32_gc_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], grid.rows * grid.cols, dy, dx);
             } else {
                 nt_gap_f32_bwd_in(x->dims[0], x->dims[1], x->dims[2], x->dims[3], dy, dx);
             }

@@ -4,7 +4,7 @@
 
 #include "nt_conv2d_gc_taps.h"
 
-/* The shifted-window sums by inclusion-exclusion instead of one pass per tap. Tap (kh, kw) reads the input
+/* The whole map's shifted-window sums by inclusion-exclusion instead of one pass per tap. Tap (kh, kw) reads the input
  * rows R = {oh*stride - pad + kh} and columns C = {ow*stride - pad + kw} inside the input: a sub-range of one
  * residue class of rows (mod stride) and one of columns. Its sum is the class's total, less the class's rows
  * outside R and columns outside C, plus the positions in both (taken off twice). Cost: one pass over the
@@ -35,8 +35,52 @@ static void add_block(const nt_conv2d_params_t *p, const int8_t *x, int32_t r0, 
     }
 }
 
-void nt_conv2d_s8_gc_sums(const nt_conv2d_params_t *p, int32_t input_offset, float x_scale, const int8_t *x, float *sums)
+/* Patch by patch, or the centre tap only: each output position adds the input under each of its taps to its patch's
+ * sums (a depthwise conv's work), the offset with each. */
+static void patch_sums(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, int32_t input_offset, float x_scale, const int8_t *x,
+                       float *sums)
 {
+    const int32_t k = p->kernel;
+    const int32_t t0 = taps == 1 ? k / 2 : 0, t1 = taps == 1 ? k / 2 + 1 : k; /* the taps summed along each axis */
+    const size_t cin = (size_t)p->in_c;
+    const size_t per_sample = (size_t)grid->rows * grid->cols * taps * cin;
+    const float offset = (float)input_offset;
+    for (int32_t n = 0; n < p->n; ++n) {
+        const int8_t *xn = x + (size_t)n * p->in_h * p->in_w * cin;
+        float *sn = sums + (size_t)n * per_sample;
+        memset(sn, 0, per_sample * sizeof *sn);
+        for (int32_t oh = 0; oh < p->out_h; ++oh) {
+            for (int32_t ow = 0; ow < p->out_w; ++ow) {
+                float *sp = sn + ((size_t)(oh / grid->patch_h) * grid->cols + ow / grid->patch_w) * taps * cin;
+                for (int32_t kh = t0; kh < t1; ++kh) {
+                    const int32_t ih = oh * p->stride - p->pad + kh;
+                    for (int32_t kw = t0; kw < t1; ++kw) {
+                        const int32_t iw = ow * p->stride - p->pad + kw;
+                        if (ih < 0 || ih >= p->in_h || iw < 0 || iw >= p->in_w) {
+                            continue;
+                        }
+                        const int8_t *px = xn + ((size_t)ih * p->in_w + iw) * cin;
+                        float *s = sp + (taps == 1 ? 0 : (size_t)(kh * k + kw) * cin);
+                        for (size_t c = 0; c < cin; ++c) {
+                            s[c] += (float)px[c] + offset;
+                        }
+                    }
+                }
+            }
+        }
+        for (size_t i = 0; i < per_sample; ++i) {
+            sn[i] *= x_scale;
+        }
+    }
+}
+
+void nt_conv2d_s8_gc_sums(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, int32_t input_offset, float x_scale, const int8_t *x,
+                          float *sums)
+{
+    if (grid->rows * grid->cols != 1 || taps != p->kernel * p->kernel) {
+        patch_sums(p, grid, taps, input_offset, x_scale, x, sums);
+        return;
+    }
     const int32_t k = p->kernel, st = p->stride, pad = p->pad;
     const size_t cin = (size_t)p->in_c;
     /* The input rows each kh reaches and the columns each kw reaches, with their residue class's last index. */
