@@ -55,7 +55,7 @@ public class PlanCommandTests
     {
         var result = CliProcess.Run("plan", "--method", "everything");
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu, sparse-update", result.StandardError.Trim());
+        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu, sparse-update, gradient-filter", result.StandardError.Trim());
     }
 
     [Fact]
@@ -76,5 +76,28 @@ public class PlanCommandTests
         Assert.Equal(ExitCodes.Usage, bad.ExitCode);
         Assert.Contains("'b17.project.conv.w' is not an int8 conv's weight (CONV.w.s8) or bias (CONV.b.s32)", bad.StandardError, StringComparison.Ordinal);
         Assert.False(File.Exists(other));
+    }
+
+    [Fact]
+    public void GradientFilterPlansTwoByTwoPatchesAndAPatchIsCheckedBeforeAnyWork()
+    {
+        string dir = Directory.CreateTempSubdirectory("nt-plan").FullName;
+        string plan = Path.Combine(dir, "p.ntplan");
+        var result = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "stm32f746", "--method", "gradient-filter", "--train-convs", "6", "--out", plan, "--json");
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        var json = JsonDocument.Parse(result.StandardOutput).RootElement;
+        Assert.Equal(2, json.GetProperty("patch").GetInt32());
+        Assert.True(json.GetProperty("fits").GetBoolean());
+        Assert.True(File.Exists(plan));
+
+        foreach (var (method, patch, message) in new[] { ("gc", "1", "--patch 1: give 0 (whole maps) or a side of at least 2"), ("last-layer", "2", "--patch is for the condensing methods (gc, gc-apu, gradient-filter), not last-layer") })
+        {
+            string other = Path.Combine(dir, method + ".ntplan");
+            var bad = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "stm32f746", "--method", method, "--patch", patch, "--out", other);
+            Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+            Assert.StartsWith("error: " + message, bad.StandardError.Trim(), StringComparison.Ordinal);
+            Assert.DoesNotContain("quantizing", bad.StandardError, StringComparison.Ordinal);
+            Assert.False(File.Exists(other));
+        }
     }
 }

@@ -15,7 +15,7 @@ using NanoTrain.Native.Training;
 namespace NanoTrain.Native.Tests;
 
 /// <summary>
-/// The trainer firmware on emulated boards, driven over the UART protocol: training mbv2-w0.35 (last-layer, gc-apu, sparse-update,
+/// The trainer firmware on emulated boards, driven over the UART protocol: training mbv2-w0.35 (last-layer, gc-apu, sparse-update, gradient-filter,
 /// bias-only) gives the host engine's losses step by step within each bank's planned bytes, saved weights survive a
 /// reset, and hostile frames get error replies while the board keeps serving and its saved weights stay as they were.
 /// Loss tolerance: 1e-4 relative per step (the boards' fp32 kernels sum in another order than the host's and
@@ -56,7 +56,9 @@ public class DeviceProtocolTests
         string[]? sparse = m == TrainingMethod.SparseUpdate
             ? ["b14.dw.conv.w.s8", "b15.project.conv.w.s8", "b16.dw.conv.b.s32", "b17.expand.conv.w.s8", "b17.project.conv.b.s32"]
             : null;
-        var plan = TrainingPlanner.Plan(graph, weights, model, m, board, 0, apu: apu, int8LrScale: sparse != null ? 0.5f : 1f, sparse: sparse);
+        // Gradient filtering: 2x2 patches over the 17 deepest convs, down to the 5x5 maps.
+        int depth = m == TrainingMethod.GradientFilter ? 17 : 0;
+        var plan = TrainingPlanner.Plan(graph, weights, model, m, board, 0, depth, apu, sparse != null ? 0.5f : 1f, sparse);
         Assert.True(plan.Fits, $"the {method} plan does not fit {boardId}");
         string dir = Path.Combine(paths.Root, "build", "test-plans");
         Directory.CreateDirectory(dir);
@@ -89,6 +91,7 @@ public class DeviceProtocolTests
     [InlineData("stm32f746", "gc-apu", 24, 0.005f)]
     [InlineData("openmv-h7", "bias-only", 12, 0.005f)]
     [InlineData("openmv-h7", "sparse-update", 8, 0.005f)]
+    [InlineData("openmv-h7", "gradient-filter", 8, 0.005f)]
     public void TrainingOnTheBoardGivesTheHostEnginesLossesWithinThePlannedSram(string boardId, string method, int steps, float lr)
     {
         var (plan, elf) = Setup(boardId, method);

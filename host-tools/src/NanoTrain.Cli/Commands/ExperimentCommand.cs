@@ -43,7 +43,7 @@ public static class ExperimentCommand
         };
         var shots = new Option<string>("--shots") { Description = "training samples per class, comma-separated", DefaultValueFactory = _ => "10,50,100" };
         var lrs = new Option<string>("--lrs") { Description = "learning rates tried on the validation split, comma-separated", DefaultValueFactory = _ => "0.001,0.003,0.01,0.03" };
-        var scales = new Option<string>("--int8-lr-scales") { Description = "gc, gc-apu, sparse-update: the int8 convs' learning rate over the classifier's, tried on the validation split, comma-separated", DefaultValueFactory = _ => "1,0.1,0.03" };
+        var scales = new Option<string>("--int8-lr-scales") { Description = "gc, gc-apu, sparse-update, gradient-filter: the int8 convs' learning rate over the classifier's, tried on the validation split, comma-separated", DefaultValueFactory = _ => "1,0.1,0.03" };
         var epochs = new Option<int>("--epochs") { Description = "epochs tried on the validation split: 1 up to this", DefaultValueFactory = _ => 3 };
         var test = new Option<int>("--test") { Description = "held-out MNIST test images (spread over the split)", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the sample choice and training order", DefaultValueFactory = _ => 1 };
@@ -91,12 +91,16 @@ public static class ExperimentCommand
             {
                 string name = TrainingPlanner.NameOf(method);
                 progress.Info($"{name}: planning for {target.Id}");
-                // Sparse update at equal memory: its tensors are chosen within gc-apu's SRAM when gc-apu ran before it.
+                // The baselines at equal memory: sparse update's tensors and gradient filtering's depth are chosen within
+                // gc-apu's SRAM when gc-apu ran before them.
                 long budget = 0;
                 IReadOnlyCollection<string>? sparse = null;
-                if (method == TrainingMethod.SparseUpdate)
+                if (method is TrainingMethod.SparseUpdate or TrainingMethod.GradientFilter)
                 {
                     budget = rows.FirstOrDefault(r => r.OnBoard.Method == TrainingMethod.GcApu && r.OnBoard.Fits)?.OnBoard.Memory.ArenaBytes ?? 0;
+                }
+                if (method == TrainingMethod.SparseUpdate)
+                {
                     sparse = SparseSelection.Choose(graph, ck.Weights, quantized!, mnistTrain, target, budget, SparseSelection.Seed, progress).Chosen;
                 }
                 var onBoard = TrainingPlanner.Plan(graph, ck.Weights, quantized, method, target, budget, apu: apu, sparse: sparse);
@@ -194,6 +198,7 @@ public static class ExperimentCommand
             ["budget"] = m.OnBoard.Budget,
             ["trainedConvs"] = m.OnBoard.TrainedConvs,
             ["sparseTensors"] = m.OnBoard.Method == TrainingMethod.SparseUpdate ? new JsonArray(m.OnBoard.SparseTensors.Select(t => (JsonNode)t).ToArray()) : null,
+            ["patch"] = m.OnBoard.Patch,
             ["measuredOn"] = m.Run.Board!.Id,
             ["accuracyOn"] = $"host engine, {m.Run.Board.Id} plan",
             ["instructions"] = m.Measured == null ? null : new JsonObject
@@ -244,6 +249,13 @@ public static class ExperimentCommand
                 $"sparse-update trains the int8 tensors a contribution analysis chose within {N(sparse.OnBoard.Budget)} bytes of SRAM{(r.Methods.Any(m => m.OnBoard.Method == TrainingMethod.GcApu) ? " (gc-apu's plan: equal memory)" : "")}: " +
                 $"each conv's bias and weights trained alone with the classifier on {SparseSelection.ProxyFit} MNIST training images and measured on {SparseSelection.ProxyEval} others (seed {SparseSelection.Seed}), " +
                 $"then added by gain while the plan fits: {string.Join(", ", sparse.OnBoard.SparseTensors.Select(t => $"`{t}`"))}.\n\n");
+        }
+        if (r.Methods.FirstOrDefault(m => m.OnBoard.Method == TrainingMethod.GradientFilter) is { } filter)
+        {
+            md.Append(CultureInfo.InvariantCulture,
+                $"gradient-filter averages the output gradients over {filter.OnBoard.Patch}x{filter.OnBoard.Patch} patches and keeps, per patch, the input summed under each conv's centre tap; " +
+                $"it trains the deepest convs (at most {TrainingPlanner.MaxCondensedPositions} positions per patch) that fit within {N(filter.OnBoard.Budget)} bytes of SRAM" +
+                $"{(r.Methods.Any(m => m.OnBoard.Method == TrainingMethod.GcApu) ? " (gc-apu's plan: equal memory)" : "")}.\n\n");
         }
         var shots = r.Settings.Shots;
         md.Append("| method | fits " + r.Board.Id + " | SRAM planned (measured) | instructions per step: forward / backward / update = total | before | "

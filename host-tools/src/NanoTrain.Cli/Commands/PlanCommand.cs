@@ -26,26 +26,32 @@ public static class PlanCommand
         {
             Description = "full (every fp32 weight), last-layer (int8 network, fp32 classifier), bias-only (fp32 biases), gc (gradient condensing: the deepest int8 convs and the classifier), " +
                 "gc-apu (gc updating, each round, the filters whose outputs drifted furthest from the source task: TinyMP), " +
-                "sparse-update (exact int8 gradients for the biases and weights a contribution analysis chooses within the budget: MCUNetV3)",
+                "sparse-update (exact int8 gradients for the biases and weights a contribution analysis chooses within the budget: MCUNetV3), " +
+                "gradient-filter (gc's int8 training with gradients averaged over r x r patches and one input sum per patch: gradient filtering)",
             DefaultValueFactory = _ => "last-layer",
         };
-        var trainConvs = new Option<int>("--train-convs") { Description = "gc, gc-apu: how many of the deepest convs train (default: the trailing convs whose outputs are at most 2x2, as many as fit the budget)", DefaultValueFactory = _ => 0 };
+        var trainConvs = new Option<int>("--train-convs") { Description = "gc, gc-apu, gradient-filter: how many of the deepest convs train (default: the trailing convs with at most 4 output positions per patch, as many as fit the budget)", DefaultValueFactory = _ => 0 };
+        var patch = new Option<int>("--patch")
+        {
+            Description = $"gc, gc-apu, gradient-filter: average gradients over r x r patches of each map instead of the whole map (finer gradients, more memory); 0: whole maps (gradient-filter: {TrainingPlanner.DefaultFilterPatch})",
+            DefaultValueFactory = _ => 0,
+        };
         var fraction = new Option<double>("--update-fraction") { Description = "gc-apu: share of each trained conv's filters updated per round, in (0, 1]", DefaultValueFactory = _ => AlternantUpdate.DefaultFraction };
         var round = new Option<int>("--round") { Description = "gc-apu: training samples per round (the filters are chosen again at each round's first)", DefaultValueFactory = _ => AlternantUpdate.DefaultRound };
-        var lrScale = new Option<float>("--int8-lr-scale") { Description = "gc, gc-apu, sparse-update: the int8 convs' learning rate as a share of the classifier's (the rate given at training)", DefaultValueFactory = _ => 1f };
+        var lrScale = new Option<float>("--int8-lr-scale") { Description = "gc, gc-apu, sparse-update, gradient-filter: the int8 convs' learning rate as a share of the classifier's (the rate given at training)", DefaultValueFactory = _ => 1f };
         var sparseTensors = new Option<string?>("--sparse-tensors")
         {
             Description = "sparse-update: the int8 tensors to train, comma-separated (CONV.w.s8, CONV.b.s32); default: chosen by contribution analysis on MNIST training images within the budget",
         };
         var budget = new Option<long>("--budget") { Description = "SRAM budget in bytes (default: the board's banks less the stack and firmware reserve)", DefaultValueFactory = _ => 0 };
-        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer, gc, gc-apu and sparse-update; default: quantize here on 64 training images" };
+        var int8 = new Option<string?>("--int8") { Description = "int8 model (.ntq from nanotrain quantize) for last-layer, gc, gc-apu, sparse-update and gradient-filter; default: quantize here on 64 training images" };
         var output = new Option<string?>("--out", "-o") { Description = "write the .ntplan here (default: build/plans/MODEL-METHOD-BOARD.ntplan)" };
         var svg = new Option<string?>("--svg") { Description = "draw the memory timeline (bytes live per step, per bank) into this SVG file" };
         var emitC = new Option<string?>("--emit-c") { Description = "also write the plan as C (nt_plan_data.h, nt_plan_data.c: a const byte array) into this folder, for linking into a firmware" };
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("plan", "lay out a training method in a board's SRAM banks with reuse: arena per bank, lower bound, breakdown, fits or not; writes the .ntplan");
-        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, fraction, round, lrScale, sparseTensors, budget, int8, output, svg, emitC, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, board, method, trainConvs, patch, fraction, round, lrScale, sparseTensors, budget, int8, output, svg, emitC, cache, json })
         {
             command.Options.Add(o);
         }
@@ -58,6 +64,7 @@ public static class PlanCommand
             Quantizer.RequireFinite(ck.Weights);
             var target = BoardCatalog.FromRepo(paths).Get(pr.GetValue(board)!);
             var m = TrainingPlanner.ParseMethod(pr.GetValue(method)!);
+            TrainingPlanner.CheckPatch(m, pr.GetValue(patch));
             var progress = new ConsoleProgress();
             QuantizedModel? quantized = null;
             DatasetCache? cached = null;
@@ -98,7 +105,7 @@ public static class PlanCommand
                     ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList()
                     : SparseSelection.Choose(graph, ck.Weights, quantized!, Training(DatasetSpec.Mnist), target, pr.GetValue(budget), SparseSelection.Seed, progress).Chosen;
             }
-            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu, pr.GetValue(lrScale), sparse);
+            var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu, pr.GetValue(lrScale), sparse, pr.GetValue(patch));
             string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
@@ -160,7 +167,9 @@ public static class PlanCommand
         AnsiConsole.Write(breakdown);
         if (TrainingPlanner.Condenses(plan.Method))
         {
-            AnsiConsole.MarkupLineInterpolated($"trains the deepest {plan.TrainedConvs} int8 convs (QAS) and the fp32 classifier, with condensed gradients");
+            string form = plan.Patch > 0 ? $"gradients averaged over {plan.Patch}x{plan.Patch} patches" : "condensed gradients";
+            string sums = plan.Method == TrainingMethod.GradientFilter ? ", one input sum per patch" : "";
+            AnsiConsole.MarkupLineInterpolated($"trains the deepest {plan.TrainedConvs} int8 convs (QAS) and the fp32 classifier, with {form}{sums}");
         }
         if (plan.Method == TrainingMethod.SparseUpdate)
         {
@@ -197,6 +206,7 @@ public static class PlanCommand
             ["round"] = plan.Apu?.Round,
             ["int8LrScale"] = TrainingPlanner.TrainsInt8Convs(plan.Method) ? plan.Int8LrScale : null,
             ["sparseTensors"] = plan.Method == TrainingMethod.SparseUpdate ? new JsonArray(plan.SparseTensors.Select(t => (JsonNode)t).ToArray()) : null,
+            ["patch"] = plan.Patch,
             ["plan"] = outPath,
             ["svg"] = svgPath,
             ["fits"] = plan.Fits,

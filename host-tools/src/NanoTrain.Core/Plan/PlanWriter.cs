@@ -38,6 +38,18 @@ public sealed record PlanOptions
     public bool Condense { get; init; }
 
     /// <summary>
+    /// With <see cref="Condense"/> on the int8 network: the side r of the r x r patches gradients are averaged over,
+    /// [n, ceil(h/r), ceil(w/r), c]; the sums and active counts are kept per patch. 0: whole maps.
+    /// </summary>
+    public int Patch { get; init; }
+
+    /// <summary>
+    /// With <see cref="Condense"/> on the int8 network: each conv keeps one input sum per patch, under its centre tap,
+    /// for every tap's weight gradient (gradient filtering), instead of one per tap.
+    /// </summary>
+    public bool CentreSums { get; init; }
+
+    /// <summary>
     /// The learning rate of trainable int8 parameters over that of the fp32 ones (the classifier): condensed
     /// gradients of deep convs are larger and their steps rounder, so they usually want a smaller rate.
     /// </summary>
@@ -64,6 +76,10 @@ public static class PlanWriter
         if (options.Batch < 1 || options.Batch > ushort.MaxValue)
         {
             throw new NanoTrainException(ErrorKind.Usage, $"batch {options.Batch} is out of range 1..65535");
+        }
+        if (options.Patch != 0 || options.CentreSums)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"{graph.Name}: condensing over patches is for the int8 network's convs; the fp32 kernels condense whole maps");
         }
         if (options.Condense && !options.FoldBatchNorm && graph.Layers.OfType<BatchNormLayer>().Any())
         {
@@ -105,6 +121,10 @@ public static class PlanWriter
         if (model.Ops.Count == 0 || model.Ops[^1] is not Quantization.QuantizedFc)
         {
             throw new NanoTrainException(ErrorKind.BadInput, $"{model.Name}: the last op is not a fully connected classifier");
+        }
+        if ((options.Patch != 0 || options.CentreSums) && !options.Condense || options.Patch < 0 || options.Patch == 1)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"{model.Name}: patch {options.Patch}{(options.CentreSums ? " with centre sums" : "")} needs condensing and a side of at least 2 (0: whole maps)");
         }
         return new Builder(null, fp32Weights, options).BuildInt8(model, fp32Weights);
     }
@@ -159,9 +179,15 @@ public static class PlanWriter
                 var (h, w, c) = model.Shapes[activation];
                 return [n, h, w, c];
             }
-            // Activations after the first trainable conv carry gradients back to it: condensed ([n,1,1,c]), or full maps
-            // for exact backward (sparse update).
+            // Activations after the first trainable conv carry gradients back to it: condensed ([n,1,1,c], or over r x r
+            // patches), or full maps for exact backward (sparse update).
             bool gradients = false;
+            int[] Patches(string activation)
+            {
+                var (h, w, c) = model.Shapes[activation];
+                int r = options.Patch;
+                return r > 0 ? [n, (h + r - 1) / r, (w + r - 1) / r, c] : [n, 1, 1, c];
+            }
             ushort S8(string activation)
             {
                 if (_index.TryGetValue(activation, out int i))
@@ -171,7 +197,7 @@ public static class PlanWriter
                 int t = AddTensor(activation, PlanFormat.DtypeS8, 2, Dims(activation), 0);
                 if (gradients)
                 {
-                    _tensors[t].Grad = (ushort)AddTensor("grad:" + activation, PlanFormat.DtypeF32, 2, options.Condense ? [n, 1, 1, model.Shapes[activation].C] : Dims(activation), 0);
+                    _tensors[t].Grad = (ushort)AddTensor("grad:" + activation, PlanFormat.DtypeF32, 2, options.Condense ? Patches(activation) : Dims(activation), 0);
                 }
                 return (ushort)t;
             }
@@ -253,13 +279,18 @@ public static class PlanWriter
                             // dW; the counts carry that gradient through the fused clamp (none when the clamp is the int8
                             // range). Exact: the backward reads the input and the output themselves (see Lifetimes).
                             o.In[5] = Const(conv.Name + ".scales", [.. conv.WeightScale, model.Activations[conv.Input].Scale], PlanFormat.DtypeF32, [1, 1, 1, cout + 1]);
+                            int[] grid = Patches(conv.Output);
+                            int patches = grid[1] * grid[2];
                             if (trainW && options.Condense)
                             {
-                                o.Saved[0] = (ushort)AddTensor(conv.Name + ".sums", PlanFormat.DtypeF32, 2, [n, conv.Kernel, conv.Kernel, cin], 0);
+                                // Per tap, or the centre tap's only; the whole map keeps its [n,k,k,c] layout.
+                                int taps = options.CentreSums ? 1 : conv.Kernel * conv.Kernel;
+                                int[] sums = patches == 1 ? (options.CentreSums ? [n, 1, 1, cin] : [n, conv.Kernel, conv.Kernel, cin]) : [n, patches, taps, cin];
+                                o.Saved[0] = (ushort)AddTensor(conv.Name + ".sums", PlanFormat.DtypeF32, 2, sums, 0);
                             }
                             if (options.Condense && (conv.Quant.ActMin > -128 || conv.Quant.ActMax < 127))
                             {
-                                o.Saved[1] = (ushort)AddTensor(conv.Name + ".active", PlanFormat.DtypeF32, 2, [n, 1, 1, cout], 0);
+                                o.Saved[1] = (ushort)AddTensor(conv.Name + ".active", PlanFormat.DtypeF32, 2, grid[..3].Append(cout).ToArray(), 0);
                             }
                         }
                         AddWindow(o, conv.Name, PlanFormat.DtypeS8);

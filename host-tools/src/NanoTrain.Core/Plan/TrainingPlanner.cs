@@ -35,6 +35,13 @@ public enum TrainingMethod
     /// memory budget (SparseSelection, in NanoTrain.Native), and the classifier in fp32.
     /// </summary>
     SparseUpdate,
+
+    /// <summary>
+    /// Gradient filtering (GF, CVPR'23, DESIGN.md §6.1): <see cref="Gc"/>'s int8 training with the output gradient
+    /// averaged over r x r patches instead of whole maps, each conv keeping per patch the sum of its input under the
+    /// centre tap (the input summed over the patch), which every tap's weight gradient shares.
+    /// </summary>
+    GradientFilter,
 }
 
 /// <summary>A planned training configuration for a board: the plan, its memory report and what it is compared with.</summary>
@@ -67,6 +74,9 @@ public sealed record TrainingPlan(PlanImage Plan, TrainingMethod Method, BoardDe
 
     /// <summary>For sparse-update: the int8 tensors it trains (besides the classifier).</summary>
     public IReadOnlyList<string> SparseTensors { get; init; } = [];
+
+    /// <summary>For the condensing methods: the side of the patches gradients are averaged over (0: whole maps).</summary>
+    public int Patch { get; init; }
 }
 
 /// <summary>Builds device plans for a method and a board with the memory planner (DESIGN.md §7).</summary>
@@ -98,6 +108,7 @@ public static class TrainingPlanner
         TrainingMethod.Gc => "gc",
         TrainingMethod.GcApu => "gc-apu",
         TrainingMethod.SparseUpdate => "sparse-update",
+        TrainingMethod.GradientFilter => "gradient-filter",
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 
@@ -105,13 +116,31 @@ public static class TrainingPlanner
     public static string MethodNames => string.Join(", ", Enum.GetValues<TrainingMethod>().Select(NameOf));
 
     /// <summary>Methods that train the int8 network (and so need the int8 model).</summary>
-    public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer or TrainingMethod.Gc or TrainingMethod.GcApu or TrainingMethod.SparseUpdate;
+    public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer || TrainsInt8Convs(method);
 
     /// <summary>Methods that train int8 convs at the int8 learning-rate scale.</summary>
-    public static bool TrainsInt8Convs(TrainingMethod method) => method is TrainingMethod.Gc or TrainingMethod.GcApu or TrainingMethod.SparseUpdate;
+    public static bool TrainsInt8Convs(TrainingMethod method) => method is TrainingMethod.SparseUpdate || Condenses(method);
 
-    /// <summary>Methods that train int8 convs from condensed gradients.</summary>
-    public static bool Condenses(TrainingMethod method) => method is TrainingMethod.Gc or TrainingMethod.GcApu;
+    /// <summary>Methods that train int8 convs from condensed gradients (whole maps or patches).</summary>
+    public static bool Condenses(TrainingMethod method) => method is TrainingMethod.Gc or TrainingMethod.GcApu or TrainingMethod.GradientFilter;
+
+    /// <summary>gradient-filter's patch side when none is given: 2x2 patches, the paper's finest setting.</summary>
+    public const int DefaultFilterPatch = 2;
+
+    /// <summary>
+    /// The patch side a condensing method runs with: <paramref name="patch"/>, or for 0 whole maps (gradient-filter:
+    /// <see cref="DefaultFilterPatch"/>). Refuses 1 (the exact gradient), negative sides and patches for the other methods.
+    /// </summary>
+    public static int CheckPatch(TrainingMethod method, int patch)
+    {
+        if (patch < 0 || patch == 1 || (patch > 0 && !Condenses(method)))
+        {
+            throw new NanoTrainException(ErrorKind.Usage, patch > 1
+                ? $"--patch is for the condensing methods (gc, gc-apu, gradient-filter), not {NameOf(method)}"
+                : $"--patch {patch}: give 0 (whole maps) or a side of at least 2 (1 is the exact gradient: full or sparse-update)");
+        }
+        return method == TrainingMethod.GradientFilter && patch == 0 ? DefaultFilterPatch : patch;
+    }
 
     /// <summary>The banks the arena may use, largest first; the stack's bank loses the stack and the firmware's reserve.</summary>
     public static IReadOnlyList<PlannerBank> BanksOf(BoardDescriptor board)
@@ -129,11 +158,15 @@ public static class TrainingPlanner
     /// board's). <paramref name="trainConvs"/> is how many of the deepest convs gc trains (0: those on small maps, as
     /// many as fit; see <see cref="MaxCondensedPositions"/>). <paramref name="apu"/> is gc-apu's alternant update;
     /// <paramref name="int8LrScale"/> the int8 convs' learning rate over the classifier's (gc, gc-apu, sparse-update);
-    /// <paramref name="sparse"/> the int8 tensors sparse-update trains (conv.w.s8, conv.b.s32; see SparseSelection).
+    /// <paramref name="sparse"/> the int8 tensors sparse-update trains (conv.w.s8, conv.b.s32; see SparseSelection);
+    /// <paramref name="patch"/> the side of the r x r patches the condensing methods average gradients over (0: whole
+    /// maps for gc and gc-apu, <see cref="DefaultFilterPatch"/> for gradient-filter).
     /// </summary>
     public static TrainingPlan Plan(ModelGraph graph, IReadOnlyDictionary<string, float[]> weights, QuantizedModel? int8, TrainingMethod method,
-        BoardDescriptor? board, long budget = 0, int trainConvs = 0, AlternantUpdate? apu = null, float int8LrScale = 1f, IReadOnlyCollection<string>? sparse = null)
+        BoardDescriptor? board, long budget = 0, int trainConvs = 0, AlternantUpdate? apu = null, float int8LrScale = 1f, IReadOnlyCollection<string>? sparse = null,
+        int patch = 0)
     {
+        patch = CheckPatch(method, patch);
         if (method == TrainingMethod.SparseUpdate && sparse == null)
         {
             throw new NanoTrainException(ErrorKind.Usage, "sparse-update needs the tensors it trains (from the contribution analysis, or --sparse-tensors)");
@@ -173,8 +206,12 @@ public static class TrainingPlanner
                 var plan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with
                 {
                     Trainable = trainable, Condense = Condenses(method), Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale,
+                    Patch = patch, CentreSums = method == TrainingMethod.GradientFilter,
                 });
-                return new TrainingPlan(plan, method, board, 0, stackReserve, limit) { TrainedConvs = depth, Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale };
+                return new TrainingPlan(plan, method, board, 0, stackReserve, limit)
+                {
+                    TrainedConvs = depth, Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale, Patch = patch,
+                };
             }
             if (method == TrainingMethod.SparseUpdate && sparse != null)
             {
@@ -204,10 +241,11 @@ public static class TrainingPlanner
             }
             else
             {
-                // Condensing is exact where the output map is one position and close where it is small: by default the
-                // trailing convs whose outputs have at most MaxCondensedPositions positions, as many of them as fit
-                // (the memory grows with the depth: binary search), at least one.
-                int small = convs.AsEnumerable().Reverse().TakeWhile(c => q.Shapes[c.Output].H * q.Shapes[c.Output].W <= MaxCondensedPositions).Count();
+                // Condensing is exact where the output map (or patch) is one position and close where it is small: by
+                // default the trailing convs whose outputs have at most MaxCondensedPositions positions per patch, as
+                // many of them as fit (the memory grows with the depth: binary search), at least one.
+                int Side(int side) => patch > 0 ? Math.Min(side, patch) : side;
+                int small = convs.AsEnumerable().Reverse().TakeWhile(c => Side(q.Shapes[c.Output].H) * Side(q.Shapes[c.Output].W) <= MaxCondensedPositions).Count();
                 int lo = 1, hi = Math.Max(1, small);
                 best = Make(1);
                 while (lo < hi && best.FitsSram)
