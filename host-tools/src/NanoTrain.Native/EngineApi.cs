@@ -200,6 +200,15 @@ public static unsafe partial class EngineApi
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_exec_train_step")]
     public static partial int ExecTrainStep(void* exec, SgdConfig* sgd, byte* trainable, float* loss, byte* predictions);
 
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_exec_set_clock")]
+    public static partial void ExecSetClock(void* exec, delegate* unmanaged<ulong> clock);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_exec_set_op_ticks")]
+    public static partial void ExecSetOpTicks(void* exec, uint* dx, uint* dw);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_host_exec_ticks")]
+    public static partial ulong* ExecTicks(void* exec);
+
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_status_name")]
     public static partial byte* StatusName(int status);
 

@@ -40,6 +40,8 @@ public sealed unsafe class NativeExecutor : IDisposable
     private readonly NativeBuffer _plan;
     private readonly NativeBuffer _exec;
     private readonly NativeBuffer?[] _owned;
+    private NativeBuffer? _opTicks;
+    private int _ops;
 
     /// <param name="plan">The .ntplan bytes.</param>
     /// <param name="shared">Optional buffers for some arena spaces (index = space), for executors that share
@@ -134,6 +136,28 @@ public sealed unsafe class NativeExecutor : IDisposable
         return loss;
     }
 
+    /// <summary>
+    /// Times the phases with <paramref name="clock"/> (null stops) and keeps each op's backward ticks in
+    /// <see cref="OpTicksDx"/> and <see cref="OpTicksDw"/> (nt_exec_set_op_ticks), <paramref name="ops"/> of each.
+    /// </summary>
+    public void SetClock(delegate* unmanaged<ulong> clock, int ops)
+    {
+        EngineApi.ExecSetClock(_exec.Pointer, clock);
+        _opTicks?.Dispose();
+        _opTicks = clock == null ? null : new NativeBuffer(Math.Max(1, ops) * 2L * sizeof(uint));
+        _ops = clock == null ? 0 : ops;
+        EngineApi.ExecSetOpTicks(_exec.Pointer, _opTicks == null ? null : (uint*)_opTicks.Pointer, _opTicks == null ? null : (uint*)_opTicks.Pointer + ops);
+    }
+
+    /// <summary>Each op's input-gradient ticks in the last backward (with <see cref="SetClock"/>).</summary>
+    public uint[] OpTicksDx => _opTicks == null ? [] : new Span<uint>(_opTicks.Pointer, _ops).ToArray();
+
+    /// <summary>Each op's weight-gradient and update ticks in the last backward (with <see cref="SetClock"/>).</summary>
+    public uint[] OpTicksDw => _opTicks == null ? [] : new Span<uint>((uint*)_opTicks.Pointer + _ops, _ops).ToArray();
+
+    /// <summary>Ticks per phase (forward, loss, dx, dW, update) since the executor started.</summary>
+    public ulong[] PhaseTicks => new Span<ulong>(EngineApi.ExecTicks(_exec.Pointer), 5).ToArray();
+
     public void Update(SgdConfig sgd, byte[]? trainable)
     {
         fixed (byte* mask = trainable)
@@ -151,6 +175,7 @@ public sealed unsafe class NativeExecutor : IDisposable
                 b?.Dispose();
             }
         }
+        _opTicks?.Dispose();
         _exec?.Dispose();
         _plan?.Dispose();
         _planBytes?.Dispose();

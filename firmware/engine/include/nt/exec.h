@@ -44,6 +44,9 @@ typedef struct nt_exec {
     uint32_t rng;                         /**< LCG state of the int8 updates' stochastic rounding */
     uint32_t steps;                       /**< training steps taken (nt_exec_train_step), which count rounds */
     uint8_t training;                     /**< the forward of a training step is running */
+    uint32_t *op_dx;                      /**< nt_exec_set_op_ticks: each op's input-gradient ticks in the last backward */
+    uint32_t *op_dw;                      /**< ... and its weight-gradient and update ticks; NULL: not kept */
+    uint32_t op;                          /**< the op whose backward is running */
 } nt_exec_t;
 
 /**
@@ -64,6 +67,14 @@ void nt_exec_set_batchnorm_mode(nt_exec_t *ex, int training, int update_running)
 
 /** Times the phases with `clock` (NULL stops timing); the ticks accumulate in ex->ticks. */
 void nt_exec_set_clock(nt_exec_t *ex, nt_exec_clock_fn clock);
+
+/**
+ * Keeps, for each op, the clock ticks its backward spent in the last nt_exec_backward or nt_exec_train_step: dx[i] on
+ * its input gradients (NT_PHASE_BACKWARD_DX), dw[i] on its weight gradients and their updates (BACKWARD_DW and
+ * UPDATE); both are plan->n_ops long and zeroed at each backward's start (ops that did not run stay 0). The costs
+ * elastic selection weighs (nt/elastic.h). NULL arrays stop it; needs a clock to count anything.
+ */
+void nt_exec_set_op_ticks(nt_exec_t *ex, uint32_t *dx, uint32_t *dw);
 
 /** Zeroes ex->ticks. */
 void nt_exec_clear_ticks(nt_exec_t *ex);

@@ -63,12 +63,22 @@ static uint64_t account(nt_exec_t *ex, nt_exec_phase phase, uint64_t from)
     }
     const uint64_t t = ex->clock();
     ex->ticks[phase] += t - from;
+    if (ex->op_dx && phase >= NT_PHASE_BACKWARD_DX) {
+        uint32_t *op = phase == NT_PHASE_BACKWARD_DX ? ex->op_dx : ex->op_dw;
+        op[ex->op] += (uint32_t)(t - from);
+    }
     return t;
 }
 
 void nt_exec_set_clock(nt_exec_t *ex, nt_exec_clock_fn clock)
 {
     ex->clock = clock;
+}
+
+void nt_exec_set_op_ticks(nt_exec_t *ex, uint32_t *dx, uint32_t *dw)
+{
+    ex->op_dx = dx && dw ? dx : NULL;
+    ex->op_dw = dx && dw ? dw : NULL;
 }
 
 void nt_exec_clear_ticks(nt_exec_t *ex)
@@ -403,6 +413,9 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
             }
         }
     }
+    /* The clamp serves this op's own gradients first: counted with them when they train (elastic selection's t_dw,
+     * paid by the deepest op too), else with the input gradient it passes on. */
+    t0 = account(ex, train_w || train_b ? NT_PHASE_BACKWARD_DW : NT_PHASE_BACKWARD_DX, t0);
     const float *scales = f32(ex, op->in[5]);
     if (dx) {
         if (exact) {
@@ -410,8 +423,8 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
         } else {
             nt_conv2d_s8_gc_bwd_in(&p, &out_grid, &in_grid, dy, s8(ex, op->in[1]), scales, dx);
         }
+        t0 = account(ex, NT_PHASE_BACKWARD_DX, t0);
     }
-    t0 = account(ex, NT_PHASE_BACKWARD_DX, t0);
     if (train_w || train_b) {
         const uint8_t *ages = op->select != NT_PLAN_NONE ? (const uint8_t *)nt_exec_tensor(ex, op->select) : NULL;
         const float lr = sgd->lr * plan->int8_lr_scale;
@@ -580,11 +593,16 @@ static nt_status run_backward(nt_exec_t *ex, const nt_sgd_config_t *sgd, const u
     if (st != NT_OK) {
         return st;
     }
+    if (ex->op_dx) {
+        memset(ex->op_dx, 0, plan->n_ops * sizeof *ex->op_dx);
+        memset(ex->op_dw, 0, plan->n_ops * sizeof *ex->op_dw);
+    }
     for (uint32_t i = plan->n_ops; i-- > 0;) {
         const nt_plan_op_t *op = &plan->ops[i];
         if (op->kind == NT_OP_SOFTMAX_CE || !RG_GET(ex, op->out[0])) {
             continue;
         }
+        ex->op = i;
         /* Activation gradients accumulate over their readers; this op is the first writer of those flagged
          * (a gradient planned over this op's dy is written in place instead). */
         const float *dy = f32(ex, plan->tensors[op->out[0]].grad);

@@ -1,0 +1,66 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using NanoTrain.Core.Plan;
+using NanoTrain.Core.Quantization;
+
+namespace NanoTrain.Native.Tests;
+
+/// <summary>
+/// Each op's backward ticks (nt_exec_set_op_ticks), the costs elastic selection weighs: they add up to the phases'
+/// ticks, and only the ops a step's backward ran have any.
+/// </summary>
+public unsafe class OpTicksTests
+{
+    private static long s_reads;
+
+    /// <summary>A clock that advances by one at each reading: every timed piece of work counts.</summary>
+    [UnmanagedCallersOnly]
+    private static ulong Reads() => (ulong)Interlocked.Increment(ref s_reads);
+
+    /// <summary>The op that reads tensor <paramref name="tensor"/> as in[1] (a conv's or FC's weights).</summary>
+    private static int OpOfWeight(PlanImage plan, int tensor)
+    {
+        int ops = BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(PlanFormat.Header.OpsOffset));
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(36));
+        return Enumerable.Range(0, count).Single(i => BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(ops + (i * PlanFormat.OpBytes) + 6)) == tensor);
+    }
+
+    [Fact]
+    public void OpTicksAddUpToThePhasesAndStopAtTheDeepestTrainedOp()
+    {
+        var (model, weights, _) = TestModels.QuantizedTiny(5, 6, 16, 8);
+        var g = TestModels.Tiny();
+        var convs = model.Ops.OfType<QuantizedConv>().ToList();
+        var image = TrainingPlanner.Plan(g, weights, model, TrainingMethod.Gc, null, trainConvs: convs.Count).Plan;
+        int ops = BinaryPrimitives.ReadUInt16LittleEndian(image.Bytes.AsSpan(36));
+        using var exec = new NativeExecutor(image.Bytes, image.SpaceSizes);
+        exec.SetClock(&Reads, ops);
+        var input = TestModels.Input(g, 1, 4);
+        var labels = TestModels.Labels(g, 1, 4);
+        // The last two convs' tensors and the classifier, then only the classifier.
+        string[][] selections = [[.. convs.Skip(convs.Count - 2).SelectMany(c => new[] { c.Name + ".w.s8", c.Name + ".b.s32" }), "fc.w", "fc.b"], ["fc.w", "fc.b"]];
+        foreach (var chosen in selections)
+        {
+            var mask = new byte[image.Index.Values.Max() + 1];
+            foreach (var name in chosen)
+            {
+                mask[image.Index[name]] = 1;
+            }
+            input.CopyTo(exec.Floats(image.Input, input.Length));
+            labels.CopyTo(exec.Bytes(image.Labels, labels.Length));
+            var before = exec.PhaseTicks;
+            exec.TrainStep(new SgdConfig { Lr = 0.01f }, mask);
+            var after = exec.PhaseTicks;
+            uint[] dx = exec.OpTicksDx, dw = exec.OpTicksDw;
+            Assert.Equal(after[2] - before[2], dx.Aggregate(0ul, (a, t) => a + t));
+            Assert.Equal(after[3] + after[4] - before[3] - before[4], dw.Aggregate(0ul, (a, t) => a + t));
+            int deepest = chosen.Where(n => n.EndsWith(".w.s8", StringComparison.Ordinal) || n == "fc.w").Min(n => OpOfWeight(image, image.Index[n]));
+            // Nothing below the deepest trained op ran, nor its own input gradient; each trained op updated.
+            Assert.All(Enumerable.Range(0, deepest + 1), i => Assert.Equal(0u, dx[i]));
+            Assert.All(Enumerable.Range(0, deepest), i => Assert.Equal(0u, dw[i]));
+            Assert.All(chosen.Where(n => n.EndsWith(".w.s8", StringComparison.Ordinal) || n == "fc.w"), n => Assert.True(dw[OpOfWeight(image, image.Index[n])] > 0, n));
+        }
+        exec.SetClock(null, 0);
+        Assert.Empty(exec.OpTicksDx);
+    }
+}
