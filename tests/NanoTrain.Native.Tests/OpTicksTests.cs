@@ -64,3 +64,62 @@ public unsafe class OpTicksTests
         Assert.Empty(exec.OpTicksDx);
     }
 }
+
+/// <summary>Each trained tensor's importance (nt_exec_set_importance): lr |g|^2 per step, only for what trains.</summary>
+public class ImportanceTests
+{
+    /// <summary>The input of the op whose weights are fc.w.</summary>
+    private static int FcInput(PlanImage plan)
+    {
+        int ops = BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(PlanFormat.Header.OpsOffset));
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(36));
+        int op = Enumerable.Range(0, count).Single(i => BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(ops + (i * PlanFormat.OpBytes) + 6)) == plan.Index["fc.w"]);
+        return BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(ops + (op * PlanFormat.OpBytes) + 4));
+    }
+
+    [Fact]
+    public void ImportanceIsTheRateTimesTheSquaredGradientOfWhatTrained()
+    {
+        var (model, weights, _) = TestModels.QuantizedTiny(5, 6, 16, 8);
+        var g = TestModels.Tiny();
+        var convs = model.Ops.OfType<QuantizedConv>().ToList();
+        var image = TrainingPlanner.Plan(g, weights, model, TrainingMethod.Gc, null, trainConvs: convs.Count, int8LrScale: 0.5f).Plan;
+        int tensors = image.Index.Values.Max() + 1;
+        string[] chosen = [convs[^1].Name + ".w.s8", convs[^2].Name + ".b.s32", "fc.w", "fc.b"];
+        var mask = new byte[tensors];
+        foreach (var name in chosen)
+        {
+            mask[image.Index[name]] = 1;
+        }
+        var input = TestModels.Input(g, 1, 4);
+        var labels = TestModels.Labels(g, 1, 4);
+        // The classifier's gradients from the forward: db = softmax(logits) - onehot(label), dW = x db^T for its input x,
+        // so |db|^2 and |dW|^2 = |x|^2 |db|^2 (the sequential layout keeps every tensor).
+        using var probe = new NativeExecutor(image.Bytes, image.SpaceSizes);
+        input.CopyTo(probe.Floats(image.Input, input.Length));
+        labels.CopyTo(probe.Bytes(image.Labels, labels.Length));
+        probe.Forward();
+        var logits = probe.Floats(image.Logits, g.Classes).ToArray();
+        double max = logits.Max(), total = logits.Sum(v => Math.Exp(v - max));
+        double db2 = logits.Select((v, c) => (Math.Exp(v - max) / total) - (c == labels[0] ? 1 : 0)).Sum(d => d * d);
+        int x = FcInput(image);
+        double x2 = probe.Floats(x, image.Elements[x]).ToArray().Sum(v => (double)v * v);
+
+        using var exec = new NativeExecutor(image.Bytes, image.SpaceSizes);
+        exec.KeepImportance(tensors);
+        const float lr = 0.02f;
+        input.CopyTo(exec.Floats(image.Input, input.Length));
+        labels.CopyTo(exec.Bytes(image.Labels, labels.Length));
+        exec.TrainStep(new SgdConfig { Lr = lr }, mask);
+        var first = exec.Importance;
+        Assert.Equal(lr * db2, first[image.Index["fc.b"]], 1e-4 * lr * db2);
+        Assert.Equal(lr * x2 * db2, first[image.Index["fc.w"]], 1e-4 * lr * x2 * db2);
+        for (int t = 0; t < tensors; t++)
+        {
+            Assert.True(mask[t] == 1 ? first[t] > 0 : first[t] == 0, $"tensor {t}: {first[t]}");
+        }
+        // It accumulates over steps.
+        exec.TrainStep(new SgdConfig { Lr = lr }, mask);
+        Assert.All(chosen, n => Assert.True(exec.Importance[image.Index[n]] > first[image.Index[n]], n));
+    }
+}

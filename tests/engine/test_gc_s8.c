@@ -95,13 +95,16 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     }
     uint32_t rng = 12345u;
     const float lr = 1.0f;
-    nt_conv2d_s8_gc_update(&p, &whole, k * k, sums, gbar, scales, lr, filters, wq, b, &rng);
+    float sq[2] = { 0.0f, 0.0f };
+    nt_conv2d_s8_gc_update(&p, &whole, k * k, sums, gbar, scales, lr, filters, wq, b, &rng, sq);
     const float positions = (float)(p.out_h * p.out_w);
+    float want_sq[2] = { 0.0f, 0.0f }; /* the squared gradients of the filters that train (small integers: exact) */
     for (int32_t co = 0; co < cout; ++co) {
         float g = 0.0f;
         for (int32_t b_ = 0; b_ < n; ++b_) {
             g += gbar[(size_t)b_ * cout + co];
         }
+        want_sq[1] += filters[co] == 0u ? g * positions * g * positions : 0.0f;
         /* bias: lr * db / (s_x * s_w) with db = g * positions */
         const int32_t want_b = filters[co] == 0u ? b0[co] - (int32_t)rintf(lr * g * positions / (scales[cout] * scales[co])) : b0[co];
         NT_CHECK(b[co] == want_b);
@@ -111,6 +114,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
                 for (int32_t b_ = 0; b_ < n; ++b_) {
                     dw += gbar[(size_t)b_ * cout + co] * sums[((size_t)b_ * k * k + tap) * cin + (co / (cout / groups)) * cig + ci];
                 }
+                want_sq[0] += filters[co] == 0u ? dw * dw : 0.0f;
                 /* QAS: the integer gradient s_w * dW, divided by s_w^2 */
                 const float step = lr * (scales[co] * dw) / (scales[co] * scales[co]);
                 const size_t at = nt_test_s8_weight_at(&p, co, tap, ci);
@@ -119,6 +123,7 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
             }
         }
     }
+    NT_CHECK(sq[0] == want_sq[0] && sq[1] == want_sq[1]);
     free(xq); free(x); free(sums); free(ref); free(wq); free(wf); free(scales); free(gbar); free(dx); free(dx_ref);
     free(w0); free(b); free(b0); free(filters);
 }
@@ -135,7 +140,7 @@ static void check_unbiased(void)
     const int trials = 20000;
     for (int t = 0; t < trials; ++t) {
         int8_t w = 0;
-        nt_conv2d_s8_gc_update(&p, &whole, 1, sums, gbar, scales, 1.0f, NULL, &w, NULL, &rng);
+        nt_conv2d_s8_gc_update(&p, &whole, 1, sums, gbar, scales, 1.0f, NULL, &w, NULL, &rng, NULL);
         NT_CHECK(w == 0 || w == -1);
         moved += w;
     }
@@ -146,7 +151,7 @@ static void check_unbiased(void)
     int8_t w = 5;
     int32_t b = 7;
     const float zero[1] = { 0.0f };
-    nt_conv2d_s8_gc_update(&p, &whole, 1, sums, zero, scales, 1.0f, NULL, &w, &b, &rng);
+    nt_conv2d_s8_gc_update(&p, &whole, 1, sums, zero, scales, 1.0f, NULL, &w, &b, &rng, NULL);
     NT_CHECK(w == 5 && b == 7 && rng == before);
 }
 
@@ -279,7 +284,8 @@ static void check_patches(const int32_t *s, int32_t rows, int32_t cols, int32_t 
     }
     memcpy(w0, wq, nw);
     uint32_t rng = 7u;
-    nt_conv2d_s8_gc_update(&p, &og, k * k, sums, gbar, scales, 1.0f, NULL, wq, bias, &rng);
+    float sq[2] = { 0.0f, 0.0f }, want_sq[2] = { 0.0f, 0.0f };
+    nt_conv2d_s8_gc_update(&p, &og, k * k, sums, gbar, scales, 1.0f, NULL, wq, bias, &rng, sq);
     for (int32_t co = 0; co < cout; ++co) {
         float db = 0.0f;
         for (int32_t b = 0; b < n; ++b) {
@@ -288,6 +294,7 @@ static void check_patches(const int32_t *s, int32_t rows, int32_t cols, int32_t 
             }
         }
         NT_CHECK(bias[co] == -(int32_t)rintf(db / (scales[cout] * scales[co])));
+        want_sq[1] += db * db;
         for (int32_t tap = 0; tap < k * k; ++tap) {
             for (int32_t ci = 0; ci < cig; ++ci) {
                 float g = 0.0f;
@@ -299,9 +306,11 @@ static void check_patches(const int32_t *s, int32_t rows, int32_t cols, int32_t 
                 }
                 const size_t at = nt_test_s8_weight_at(&p, co, tap, ci);
                 NT_CHECK(wq[at] == (int32_t)fmaxf(-127.0f, fminf(127.0f, (float)w0[at] - 4.0f * g)));
+                want_sq[0] += g * g;
             }
         }
     }
+    NT_CHECK(sq[0] == want_sq[0] && sq[1] == want_sq[1]);
     free(xq); free(wq); free(x); free(scales); free(gbar); free(dy); free(sums); free(centre); free(dw); free(dw_ref); free(db_ref);
     free(dx_full); free(dx_mean); free(dx); free(w0); free(bias);
 }

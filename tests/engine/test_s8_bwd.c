@@ -87,24 +87,30 @@ static void check_shape(int32_t n, int32_t h, int32_t w, int32_t cin, int32_t co
     memcpy(w0, wq, nw);
     memcpy(b0, b, (size_t)cout * sizeof(int32_t));
     uint32_t rng = 777u;
-    nt_conv2d_s8_bwd_update(&p, -zero_point, xq, dy, scales, 1.0f, ages, wq, b, &rng);
+    float sq[2] = { 0.0f, 0.0f };
+    nt_conv2d_s8_bwd_update(&p, -zero_point, xq, dy, scales, 1.0f, ages, wq, b, &rng, sq);
+    double want_sq[2] = { 0.0, 0.0 }; /* the squared gradients of the filters that train */
     for (int32_t co = 0; co < cout; ++co) {
         const int trains = ages[co] == 0u;
         NT_CHECK(b[co] == (trains ? b0[co] - (int32_t)(db[co] / (0.5f * 0.25f)) : b0[co]));
+        want_sq[1] += trains ? (double)db[co] * (double)db[co] : 0.0;
         for (int32_t tap = 0; tap < k * k; ++tap) {
             for (int32_t ci = 0; ci < cig; ++ci) {
                 const size_t at = nt_test_s8_weight_at(&p, co, tap, ci);
-                const float step = dw[nt_test_f32_weight_at(&p, co, tap, ci)] / 0.25f;
+                const float g = dw[nt_test_f32_weight_at(&p, co, tap, ci)];
+                want_sq[0] += trains ? (double)g * (double)g : 0.0;
+                const float step = g / 0.25f;
                 const int32_t want = trains ? (int32_t)fmaxf(-127.0f, fminf(127.0f, (float)w0[at] - step)) : w0[at];
                 NT_CHECK(wq[at] == want);
             }
         }
     }
+    NT_CHECK(fabs((double)sq[0] - want_sq[0]) <= 1e-4 * want_sq[0] && fabs((double)sq[1] - want_sq[1]) <= 1e-4 * want_sq[1] && want_sq[0] > 0.0);
     /* All of dy 0: nothing moves and nothing is drawn. */
     memset(dy, 0, ny * sizeof(float));
     memcpy(w0, wq, nw);
     const uint32_t before = rng;
-    nt_conv2d_s8_bwd_update(&p, -zero_point, xq, dy, scales, 1.0f, NULL, wq, b, &rng);
+    nt_conv2d_s8_bwd_update(&p, -zero_point, xq, dy, scales, 1.0f, NULL, wq, b, &rng, NULL);
     NT_CHECK(rng == before && memcmp(w0, wq, nw) == 0);
     free(wq); free(wf); free(scales); free(dy); free(dx); free(dx_ref); free(xq); free(x); free(dw); free(db);
     free(w0); free(b); free(b0); free(ages);

@@ -206,6 +206,9 @@ public static unsafe partial class EngineApi
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_exec_set_op_ticks")]
     public static partial void ExecSetOpTicks(void* exec, uint* dx, uint* dw);
 
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_exec_set_importance")]
+    public static partial void ExecSetImportance(void* exec, float* importance);
+
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_host_exec_ticks")]
     public static partial ulong* ExecTicks(void* exec);
 

@@ -42,6 +42,8 @@ public sealed unsafe class NativeExecutor : IDisposable
     private readonly NativeBuffer?[] _owned;
     private NativeBuffer? _opTicks;
     private int _ops;
+    private NativeBuffer? _importance;
+    private int _tensors;
 
     /// <param name="plan">The .ntplan bytes.</param>
     /// <param name="shared">Optional buffers for some arena spaces (index = space), for executors that share
@@ -155,6 +157,22 @@ public sealed unsafe class NativeExecutor : IDisposable
     /// <summary>Each op's weight-gradient and update ticks in the last backward (with <see cref="SetClock"/>).</summary>
     public uint[] OpTicksDw => _opTicks == null ? [] : new Span<uint>((uint*)_opTicks.Pointer + _ops, _ops).ToArray();
 
+    /// <summary>
+    /// Starts (with the plan's tensor count) or stops (0) accumulating each trained parameter's importance, lr |g|^2 per
+    /// update (nt_exec_set_importance), from zero.
+    /// </summary>
+    public void KeepImportance(int tensors)
+    {
+        _importance?.Dispose();
+        _importance = tensors > 0 ? new NativeBuffer(tensors * (long)sizeof(float)) : null;
+        _importance?.Span.Clear();
+        _tensors = tensors;
+        EngineApi.ExecSetImportance(_exec.Pointer, _importance == null ? null : (float*)_importance.Pointer);
+    }
+
+    /// <summary>Each tensor's accumulated importance (with <see cref="KeepImportance"/>).</summary>
+    public float[] Importance => _importance == null ? [] : new Span<float>(_importance.Pointer, _tensors).ToArray();
+
     /// <summary>Ticks per phase (forward, loss, dx, dW, update) since the executor started.</summary>
     public ulong[] PhaseTicks => new Span<ulong>(EngineApi.ExecTicks(_exec.Pointer), 5).ToArray();
 
@@ -176,6 +194,7 @@ public sealed unsafe class NativeExecutor : IDisposable
             }
         }
         _opTicks?.Dispose();
+        _importance?.Dispose();
         _exec?.Dispose();
         _plan?.Dispose();
         _planBytes?.Dispose();

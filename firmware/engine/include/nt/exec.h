@@ -47,6 +47,7 @@ typedef struct nt_exec {
     uint32_t *op_dx;                      /**< nt_exec_set_op_ticks: each op's input-gradient ticks in the last backward */
     uint32_t *op_dw;                      /**< ... and its weight-gradient and update ticks; NULL: not kept */
     uint32_t op;                          /**< the op whose backward is running */
+    float *importance;                    /**< nt_exec_set_importance: per tensor, or NULL */
 } nt_exec_t;
 
 /**
@@ -75,6 +76,14 @@ void nt_exec_set_clock(nt_exec_t *ex, nt_exec_clock_fn clock);
  * elastic selection weighs (nt/elastic.h). NULL arrays stop it; needs a clock to count anything.
  */
 void nt_exec_set_op_ticks(nt_exec_t *ex, uint32_t *dx, uint32_t *dw);
+
+/**
+ * Accumulates each trained parameter's importance (ElasticTrainer, DESIGN.md §6.4) in importance[tensor index]
+ * (plan->n_tensors floats, left to the caller to zero): every update adds lr * |g|^2, the first-order loss change
+ * of the step, with g the real gradient it applied (an int8 conv's: dW and db in real units, and lr the int8
+ * rate, since QAS moves the real weight by lr * dW). NULL stops it.
+ */
+void nt_exec_set_importance(nt_exec_t *ex, float *importance);
 
 /** Zeroes ex->ticks. */
 void nt_exec_clear_ticks(nt_exec_t *ex);

@@ -329,10 +329,11 @@ void nt_conv2d_s8_gc_bwd_in(const nt_conv2d_params_t *p, const nt_gc_grid_t *out
  * nt_conv2d_s8_gc_sums; gbar: [n, patches, out_c].
  * ages: out_c bytes, the filters' ages of alternant partial update (nt_filter_drift_select): only filters (output
  * channels) of age 0 are updated; NULL: all. w or b may be NULL (not trained). Filters whose gbar is 0 are
- * skipped, drawing nothing.
+ * skipped, drawing nothing. sq: NULL, or two floats to which the squared norms of the batch's real gradients of
+ * what is updated are added, sum dW^2 to sq[0] and sum db^2 to sq[1] (elastic selection's importance).
  */
 void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, const float *sums, const float *gbar,
-                            const float *scales, float lr, const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng);
+                            const float *scales, float lr, const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng, float *sq);
 
 /* ---- int8 trainable convs: exact gradients (sparse update, MCUNetV3) ----------------------------------
  * The same int8 conv with full output gradient maps instead of condensed ones: the backward reads the int8 input
@@ -354,10 +355,10 @@ void nt_conv2d_s8_bwd_in(const nt_conv2d_params_t *p, const float *dy, const int
  * input [n, in_h, in_w, in_c] the forward ran on; dy: f32 [n, out_h, out_w, out_c] (after nt_conv2d_s8_bwd_clamp).
  * Each weight's step is rounded once for the whole batch, weight by weight in the int8 layout's order, drawing
  * one number from *rng each. ages, w and b as in nt_conv2d_s8_gc_update; filters whose dy is all 0 are skipped,
- * drawing nothing. No scratch: each weight's gradient is summed where it is used.
+ * drawing nothing. No scratch: each weight's gradient is summed where it is used. sq as in nt_conv2d_s8_gc_update.
  */
 void nt_conv2d_s8_bwd_update(const nt_conv2d_params_t *p, int32_t input_offset, const int8_t *x, const float *dy, const float *scales, float lr,
-                             const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng);
+                             const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng, float *sq);
 
 /* ---- alternant partial update (TinyMP): which filters train --------------------------------------------
  * Each trainable filter (output channel) keeps a drift score: how far the per-sample mean of its output on the

@@ -75,6 +75,11 @@ void nt_exec_set_clock(nt_exec_t *ex, nt_exec_clock_fn clock)
     ex->clock = clock;
 }
 
+void nt_exec_set_importance(nt_exec_t *ex, float *importance)
+{
+    ex->importance = importance;
+}
+
 void nt_exec_set_op_ticks(nt_exec_t *ex, uint32_t *dx, uint32_t *dw)
 {
     ex->op_dx = dx && dw ? dx : NULL;
@@ -428,12 +433,19 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
     if (train_w || train_b) {
         const uint8_t *ages = op->select != NT_PLAN_NONE ? (const uint8_t *)nt_exec_tensor(ex, op->select) : NULL;
         const float lr = sgd->lr * plan->int8_lr_scale;
+        float sq[2] = { 0.0f, 0.0f };
+        float *norms = ex->importance ? sq : NULL;
         if (exact) {
             nt_conv2d_s8_bwd_update(&p, q.input_offset, s8(ex, op->in[0]), dy, scales, lr, ages, train_w ? s8(ex, op->in[1]) : NULL,
-                                    train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
+                                    train_b ? s32(ex, op->in[2]) : NULL, &ex->rng, norms);
         } else {
             nt_conv2d_s8_gc_update(&p, &out_grid, nt_plan_gc_taps(plan, op), f32(ex, op->saved[0]), dy, scales, lr, ages,
-                                   train_w ? s8(ex, op->in[1]) : NULL, train_b ? s32(ex, op->in[2]) : NULL, &ex->rng);
+                                   train_w ? s8(ex, op->in[1]) : NULL, train_b ? s32(ex, op->in[2]) : NULL, &ex->rng, norms);
+        }
+        if (norms) {
+            /* The real step is lr * dW (QAS: s_w * lr * dW / s_w), so each tensor's importance grows by lr |dW|^2. */
+            ex->importance[op->in[1]] += train_w ? lr * sq[0] : 0.0f;
+            ex->importance[op->in[2]] += train_b ? lr * sq[1] : 0.0f;
         }
         account(ex, NT_PHASE_UPDATE, t0);
     }
@@ -575,6 +587,14 @@ static nt_status update_param(const nt_exec_t *ex, const nt_sgd_config_t *sgd, u
     const nt_plan_tensor_t *t = &ex->plan->tensors[p];
     if (t->dtype != NT_DTYPE_F32 || (sgd->momentum != 0.0f && t->momentum == NT_PLAN_NONE)) {
         return NT_ERR_STATE;
+    }
+    if (ex->importance) {
+        const float *g = f32(ex, t->grad);
+        float sq = 0.0f;
+        for (uint32_t i = 0; i < elements(t); ++i) {
+            sq += g[i] * g[i];
+        }
+        ex->importance[p] += sgd->lr * sq;
     }
     nt_sgd_f32_update((int32_t)elements(t), sgd->lr, sgd->momentum, sgd->weight_decay, f32(ex, p), f32(ex, t->grad),
                       sgd->momentum != 0.0f ? f32(ex, t->momentum) : NULL);

@@ -28,7 +28,7 @@ static float weight_gradient(const nt_conv2d_params_t *p, int32_t input_offset, 
 }
 
 void nt_conv2d_s8_bwd_update(const nt_conv2d_params_t *p, int32_t input_offset, const int8_t *x, const float *dy, const float *scales, float lr,
-                             const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng)
+                             const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng, float *sq)
 {
     const int32_t k = p->kernel;
     const int32_t cig = p->in_c / p->groups;
@@ -52,6 +52,9 @@ void nt_conv2d_s8_bwd_update(const nt_conv2d_params_t *p, int32_t input_offset, 
         const float s_w = scales[co];
         if (b) {
             b[co] = nt_qas_step_bias(b[co], lr, db, x_scale, s_w, bias_limit);
+            if (sq) {
+                sq[1] += db * db;
+            }
         }
         if (!w) {
             continue;
@@ -62,6 +65,9 @@ void nt_conv2d_s8_bwd_update(const nt_conv2d_params_t *p, int32_t input_offset, 
         for (int32_t tap = 0; tap < k * k; ++tap) {
             for (int32_t ci = 0; ci < cig; ++ci) {
                 const float dw = weight_gradient(p, input_offset, x_scale, x, dy, co, tap / k, tap % k, ci0 + ci);
+                if (sq) {
+                    sq[0] += dw * dw;
+                }
                 nt_qas_step_weights(w + nt_s8_weight_of(p, co, tap, ci), 1u, &dw, 1u, 1, f, rng);
             }
         }

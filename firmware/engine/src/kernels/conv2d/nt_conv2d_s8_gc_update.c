@@ -5,7 +5,7 @@
 
 /* Over patches, or with the taps sharing one sum: each weight's gradient is summed over the patches, then stepped. */
 static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, const float *sums, const float *gbar, const float *scales,
-                         float lr, const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng)
+                         float lr, const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng, float *sq)
 {
     const int32_t k = p->kernel;
     const int32_t cig = p->in_c / p->groups;
@@ -33,6 +33,9 @@ static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, 
         const float s_w = scales[co];
         if (b) {
             b[co] = nt_qas_step_bias(b[co], lr, db, x_scale, s_w, bias_limit);
+            if (sq) {
+                sq[1] += db * db;
+            }
         }
         if (!w) {
             continue;
@@ -40,6 +43,21 @@ static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, 
         const int32_t ci0 = depthwise ? co : (co / cog) * cig;
         const int32_t cis = depthwise ? 1 : cig;
         const float f = lr / s_w * 65536.0f;
+        if (sq) {
+            /* The batch's dW of each weight, squared: its importance. */
+            for (int32_t tap = 0; tap < k * k; ++tap) {
+                for (int32_t ci = 0; ci < cis; ++ci) {
+                    float dw = 0.0f;
+                    for (int32_t n = 0; n < p->n; ++n) {
+                        for (int32_t q = 0; q < patches; ++q) {
+                            dw += gbar[((size_t)n * patches + q) * p->out_c + co] *
+                                  sums[(((size_t)n * patches + q) * taps + (taps == 1 ? 0 : tap)) * p->in_c + ci0 + ci];
+                        }
+                    }
+                    sq[0] += dw * dw;
+                }
+            }
+        }
         for (int32_t n = 0; n < p->n; ++n) {
             const float *gn = gbar + (size_t)n * patches * p->out_c + co;
             const float *sn = sums + (size_t)n * patches * taps * p->in_c;
@@ -57,10 +75,10 @@ static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, 
 }
 
 void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, const float *sums, const float *gbar,
-                            const float *scales, float lr, const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng)
+                            const float *scales, float lr, const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng, float *sq)
 {
     if (grid->rows * grid->cols != 1 || taps != p->kernel * p->kernel) {
-        patch_update(p, grid, taps, sums, gbar, scales, lr, ages, w, b, rng);
+        patch_update(p, grid, taps, sums, gbar, scales, lr, ages, w, b, rng, sq);
         return;
     }
     const int32_t k = p->kernel;
@@ -86,6 +104,9 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *gri
         const float s_w = scales[co];
         if (b) {
             b[co] = nt_qas_step_bias(b[co], lr, g * positions, x_scale, s_w, bias_limit); /* db = g * positions */
+            if (sq) {
+                sq[1] += g * positions * g * positions;
+            }
         }
         if (!w) {
             continue;
@@ -93,6 +114,18 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *gri
         /* dW = sum_n gbar[n,co] * sums[n] (g * S for one sample); QAS: delta w_q = lr * (s_w dW) / s_w^2, taken as
          * (lr / s_w) * gbar * S in 1/65536 quanta, sample by sample for a batch (each sample's step rounded). */
         const int32_t ci0 = (co / cog) * cig;
+        if (sq) {
+            /* The batch's dW of each weight, squared: its importance. */
+            for (int32_t tap = 0; tap < k * k; ++tap) {
+                for (int32_t ci = 0; ci < (depthwise ? 1 : cig); ++ci) {
+                    float dw = 0.0f;
+                    for (int32_t n = 0; n < p->n; ++n) {
+                        dw += gbar[(size_t)n * p->out_c + co] * sums[((size_t)n * k * k + tap) * p->in_c + (depthwise ? co : ci0 + ci)];
+                    }
+                    sq[0] += dw * dw;
+                }
+            }
+        }
         for (int32_t n = 0; n < p->n; ++n) {
             const float f = lr / s_w * gbar[(size_t)n * p->out_c + co] * 65536.0f;
             const float *sn = sums + (size_t)n * k * k * p->in_c;
