@@ -1,6 +1,7 @@
 /* Elastic selection: the solver's choice is the optimum of the unit-rounded problem (checked against every
  * subset on random small problems), never costs more than the budget in instructions, always includes the
- * chain down to its deepest tensor, and leaves out everything when nothing fits. */
+ * chain down to its deepest tensor, and leaves out everything when nothing fits. A plan's candidates come in depth
+ * order from the loss, and their costs split each op's ticks as documented. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -105,8 +106,46 @@ static void check_edges(void)
     NT_CHECK(nt_elastic_select_scratch_bytes(0, 4) == 0u);
 }
 
+/* Candidates and their costs on a hand-built plan: op 0 conv (w 0, b 1) <- input 10; op 1 add (no parameters);
+ * op 2 conv (w 2 only trained); op 3 fc (w 3, b 4). Depth order from the loss: fc.w, fc.b, conv2.w, conv0.w, conv0.b. */
+static void check_costs(void)
+{
+    nt_plan_tensor_t tensors[12];
+    memset(tensors, 0, sizeof tensors);
+    const uint16_t dims[5][4] = { { 1, 3, 3, 4 }, { 1, 1, 1, 4 }, { 1, 1, 8, 4 }, { 1, 1, 10, 8 }, { 1, 1, 1, 10 } };
+    for (int i = 0; i < 5; ++i) {
+        memcpy(tensors[i].dims, dims[i], sizeof dims[i]);
+    }
+    nt_plan_op_t ops[4];
+    memset(ops, 0xFF, sizeof ops); /* every operand NONE */
+    ops[0].in[0] = 10, ops[0].in[1] = 0, ops[0].in[2] = 1;
+    ops[1].in[0] = 10, ops[1].in[1] = 11;
+    ops[2].in[0] = 10, ops[2].in[1] = 2, ops[2].in[2] = 9; /* its bias (9) is frozen */
+    ops[3].in[0] = 11, ops[3].in[1] = 3, ops[3].in[2] = 4;
+    const uint16_t params[5] = { 4, 0, 2, 3, 1 };
+    nt_plan_t plan;
+    memset(&plan, 0, sizeof plan);
+    plan.tensors = tensors, plan.n_tensors = 12, plan.ops = ops, plan.n_ops = 4, plan.params = params, plan.n_params = 5;
+    uint16_t t[8], o[8];
+    NT_CHECK(nt_elastic_candidates(&plan, t, o, 4) == -1);
+    NT_CHECK(nt_elastic_candidates(&plan, t, o, 8) == 5);
+    const uint16_t want_t[5] = { 3, 4, 2, 0, 1 }, want_o[5] = { 3, 3, 2, 0, 0 };
+    for (int i = 0; i < 5; ++i) {
+        NT_CHECK(t[i] == want_t[i] && o[i] == want_o[i]);
+    }
+    const uint32_t dx[4] = { 0, 70, 300, 50 }, dw[4] = { 360, 0, 200, 880 };
+    nt_elastic_tensor_t c[5];
+    nt_elastic_costs(&plan, 5, t, o, dx, dw, c);
+    /* fc: 80 + 10 elements share 880; the input gradient (50) on its last candidate. conv2: 200, and passing on
+     * below it its own dx and the add's (300 + 70). conv0: 36 + 4 elements share 360; nothing below. */
+    NT_CHECK(c[0].t_dw == 782 && c[1].t_dw == 97 && c[0].t_dy == 0 && c[1].t_dy == 50);
+    NT_CHECK(c[2].t_dw == 200 && c[2].t_dy == 370);
+    NT_CHECK(c[3].t_dw == 324 && c[4].t_dw == 36 && c[3].t_dy == 0 && c[4].t_dy == 0);
+}
+
 int main(void)
 {
+    check_costs();
     for (int trial = 0; trial < 2000; ++trial) {
         check_random(1 + (int32_t)(next() % 10u), 1 + (int32_t)(next() % 300u));
     }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nt/plan.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,6 +35,23 @@ size_t nt_elastic_select_scratch_bytes(int32_t n, int32_t units);
  * @return the number of tensors chosen, or -1 for bad arguments (n < 1, units < 1, NULL pointers).
  */
 int32_t nt_elastic_select(int32_t n, const nt_elastic_tensor_t *tensors, uint64_t budget, int32_t units, void *scratch, uint8_t *selected);
+
+/**
+ * The candidates of elastic selection in a loaded plan: the parameters of its training section in depth order from
+ * the loss, op by op from the last, each op's in operand order. tensors[i] is the parameter's tensor index, ops[i] its
+ * op. Returns how many (at most max), or -1 when there are more than max.
+ */
+int32_t nt_elastic_candidates(const nt_plan_t *plan, uint16_t *tensors, uint16_t *ops, int32_t max);
+
+/**
+ * The candidates' costs from per-op backward ticks (nt_exec_set_op_ticks) of steps that trained them all (or their
+ * medians): t_dw is the op's weight-gradient and update ticks shared among its candidates by element count; t_dy, on
+ * the op's last candidate, is the op's input-gradient ticks and those of every op between it and the next candidate
+ * op below (what selecting anything deeper makes the backward pass through), 0 on the op's other candidates (nothing
+ * to pass between tensors of one op). importance is left as it is.
+ */
+void nt_elastic_costs(const nt_plan_t *plan, int32_t n, const uint16_t *tensors, const uint16_t *ops, const uint32_t *op_dx, const uint32_t *op_dw,
+                      nt_elastic_tensor_t *out);
 
 #ifdef __cplusplus
 }
