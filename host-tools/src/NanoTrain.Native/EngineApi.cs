@@ -209,6 +209,18 @@ public static unsafe partial class EngineApi
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_exec_set_importance")]
     public static partial void ExecSetImportance(void* exec, float* importance);
 
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_elastic_state_bytes")]
+    public static partial nuint ElasticStateBytes(uint tensors, uint ops, uint candidates);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_elastic_start")]
+    public static partial int ElasticStart(void* state, nuint bytes, void* exec, float rho, ushort window, ushort calibration);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_elastic_train_step")]
+    public static partial int ElasticTrainStep(void* state, void* exec, SgdConfig* sgd, float* loss, byte* predictions);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_elastic_selected")]
+    public static partial int ElasticSelected(void* state, uint candidate);
+
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_host_exec_ticks")]
     public static partial ulong* ExecTicks(void* exec);
 

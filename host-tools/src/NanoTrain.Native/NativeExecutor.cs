@@ -44,6 +44,7 @@ public sealed unsafe class NativeExecutor : IDisposable
     private int _ops;
     private NativeBuffer? _importance;
     private int _tensors;
+    private void* _elastic;
 
     /// <param name="plan">The .ntplan bytes.</param>
     /// <param name="shared">Optional buffers for some arena spaces (index = space), for executors that share
@@ -173,6 +174,39 @@ public sealed unsafe class NativeExecutor : IDisposable
     /// <summary>Each tensor's accumulated importance (with <see cref="KeepImportance"/>).</summary>
     public float[] Importance => _importance == null ? [] : new Span<float>(_importance.Pointer, _tensors).ToArray();
 
+    /// <summary>
+    /// Starts elastic selection (nt_elastic_start) in the plan's workspace tensor, timed by <paramref name="clock"/>:
+    /// the steps of <see cref="ElasticTrainStep"/> then train what it chooses within <paramref name="rho"/> of a full step.
+    /// </summary>
+    public void StartElastic(int workspace, int bytes, delegate* unmanaged<ulong> clock, float rho, int window, int calibration)
+    {
+        EngineApi.ExecSetClock(_exec.Pointer, clock);
+        _elastic = Tensor(workspace);
+        Check(EngineApi.ElasticStart(_elastic, (nuint)bytes, _exec.Pointer, rho, checked((ushort)window), checked((ushort)calibration)), "elastic start");
+    }
+
+    /// <summary>One training step under elastic selection; the loss.</summary>
+    public float ElasticTrainStep(SgdConfig sgd)
+    {
+        float loss;
+        Check(EngineApi.ElasticTrainStep(_elastic, _exec.Pointer, &sgd, &loss, null), "elastic train step");
+        return loss;
+    }
+
+    /// <summary>Whether candidate <paramref name="i"/> (depth order from the loss) is in the current selection.</summary>
+    public bool ElasticSelected(int i) => EngineApi.ElasticSelected(_elastic, (uint)i) != 0;
+
+    /// <summary>The elastic state's head (nt_elastic_t).</summary>
+    public ElasticStatus Elastic
+    {
+        get
+        {
+            byte* p = (byte*)_elastic;
+            return new ElasticStatus(*(ushort*)(p + 8), *(ushort*)(p + 10), *(uint*)(p + 12), *(uint*)(p + 16), *(ulong*)(p + 24), *(ulong*)(p + 32),
+                *(ulong*)(p + 40), *(ulong*)(p + 48), *(ulong*)(p + 56));
+        }
+    }
+
     /// <summary>Ticks per phase (forward, loss, dx, dW, update) since the executor started.</summary>
     public ulong[] PhaseTicks => new Span<ulong>(EngineApi.ExecTicks(_exec.Pointer), 5).ToArray();
 
@@ -216,3 +250,6 @@ public sealed unsafe class NativeExecutor : IDisposable
         return $"{what}: {EngineApi.StatusText(err.Status)} at {section} {err.Index}";
     }
 }
+
+/// <summary>The head of an elastic selection state (nt_elastic_t), in the executor's clock ticks.</summary>
+public readonly record struct ElasticStatus(int Candidates, int Chosen, uint Step, uint Selections, ulong Full, ulong Fixed, ulong Budget, ulong Predicted, ulong Overhead);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nt/exec.h"
 #include "nt/plan.h"
 
 #ifdef __cplusplus
@@ -52,6 +53,56 @@ int32_t nt_elastic_candidates(const nt_plan_t *plan, uint16_t *tensors, uint16_t
  */
 void nt_elastic_costs(const nt_plan_t *plan, int32_t n, const uint16_t *tensors, const uint16_t *ops, const uint32_t *op_dx, const uint32_t *op_dw,
                       nt_elastic_tensor_t *out);
+
+/* ---- at run time ---------------------------------------------------------------------------------------
+ * The state lives in a workspace of nt_elastic_state_bytes (the plan's elastic tensor: the planner reserves it, so
+ * the worst case is counted), laid out by nt_elastic_start. A run first trains every candidate for `calibration`
+ * steps, measuring each candidate's costs with the executor's clock (their medians) and a full step's ticks; then
+ * it trains the tensors nt_elastic_select chooses within rho times a full step, and chooses again every `window`
+ * steps from the importance each tensor gathered meanwhile (per step trained; a tensor not trained keeps its last
+ * estimate, so one that was left out comes back once the trained ones have learned what they could). */
+
+#define NT_ELASTIC_MAX_CALIBRATION 5u /**< calibration steps at most */
+#define NT_ELASTIC_UNITS 256          /**< the solver's cost units */
+
+/** Elastic selection's running state (the head of its workspace). Ticks are the executor's clock's. */
+typedef struct nt_elastic {
+    float rho;            /**< target: a step costs at most rho times a full step (0 < rho <= 1) */
+    uint16_t window;      /**< steps between selections */
+    uint16_t calibration; /**< steps training every candidate first */
+    uint16_t n;           /**< candidates (nt_elastic_candidates) */
+    uint16_t chosen;      /**< candidates the current selection trains */
+    uint32_t step;        /**< steps since nt_elastic_start */
+    uint32_t selections;  /**< selections made */
+    uint64_t full;        /**< median ticks of a calibration step (forward to update) */
+    uint64_t fixed;       /**< median ticks of its forward and loss, paid by every step */
+    uint64_t budget;      /**< ticks the backward of a step may take: rho * full - fixed */
+    uint64_t predicted;   /**< predicted ticks of a step with the current selection */
+    uint64_t overhead;    /**< ticks of the last selection itself */
+    uint32_t layout[11];  /**< the workspace's arrays (byte offsets from this struct), set by nt_elastic_start */
+} nt_elastic_t;
+
+/** Workspace bytes for a plan with these counts (the planner sizes the plan's elastic tensor with this). */
+size_t nt_elastic_state_bytes(uint32_t n_tensors, uint32_t n_ops, uint32_t candidates);
+
+/**
+ * Starts elastic selection for the executor's plan in `workspace` (bytes long, 8-byte aligned): lists the
+ * candidates, points the executor's per-op ticks and importance at the workspace, and zeroes them.
+ * @return NT_OK; NT_ERR_ARG for rho outside (0, 1], window 0, calibration outside 1..NT_ELASTIC_MAX_CALIBRATION or
+ *         a NULL pointer; NT_ERR_STATE when the executor has no clock or the plan no candidates; NT_ERR_NO_MEMORY
+ *         when the workspace is smaller than nt_elastic_state_bytes.
+ */
+nt_status nt_elastic_start(nt_elastic_t *el, size_t bytes, nt_exec_t *ex, float rho, uint16_t window, uint16_t calibration);
+
+/** One training step under elastic selection (nt_exec_train_step with the current selection's mask); calibrates,
+ * and chooses again when a window ends. Returns as nt_exec_train_step. */
+nt_status nt_elastic_train_step(nt_elastic_t *el, nt_exec_t *ex, const nt_sgd_config_t *sgd, float *loss, uint8_t *predictions);
+
+/** 1 when candidate i (depth order) is in the current selection (every candidate while calibrating). */
+int nt_elastic_selected(const nt_elastic_t *el, uint32_t i);
+
+/** Stops elastic selection: the executor trains every parameter again and keeps no per-op ticks or importance. */
+void nt_elastic_stop(nt_exec_t *ex);
 
 #ifdef __cplusplus
 }

@@ -6,8 +6,8 @@
  *                        spaces the caller provides (an SRAM bank on a board, a buffer on the host)
  *   tensors (32 B each)  dtype, space, offset, bytes, dims, gradient/momentum tensor, initial value
  *   ops     (48 B each)  kind, tensor operands, parameters; executed in order, backward in reverse
- *   train   (12 B + 2 B per parameter)  input, labels, logits, loss, scratch, then the parameters
- *                        training may update (each with a gradient tensor)
+ *   train   (20 B + 2 B per parameter)  input, labels, logits, loss, scratch, parameter count, the int8
+ *                        learning-rate scale, the elastic workspace, then the parameters training may update
  *   blob    weights (initial values and read-only weights)
  * The CRC-32 covers every byte after the CRC field. The loader checks every field against the file
  * and the spaces before anything runs; kernels then trust the plan. */
@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define NT_PLAN_MAGIC 0x4C50544Eu /* "NTPL" read as a little-endian u32 */
-#define NT_PLAN_VERSION 2u
+#define NT_PLAN_VERSION 3u
 #define NT_PLAN_HEADER_BYTES 64u
 #define NT_PLAN_SPACE_BYTES 16u
 #define NT_PLAN_TENSOR_BYTES 32u
@@ -152,6 +152,7 @@ typedef struct nt_plan {
     uint16_t scratch;  /**< f32 scratch tensor for kernels that need one (batch-norm backward), or NT_PLAN_NONE */
     uint16_t n_params;
     float int8_lr_scale; /**< the int8 parameters' learning rate over the fp32 ones' (0 < scale <= 1000) */
+    uint16_t elastic;    /**< u8 workspace of elastic selection (nt/elastic.h), or NT_PLAN_NONE */
     const uint16_t *params;
 } nt_plan_t;
 

@@ -2,6 +2,7 @@
 
 #include "nt/bytes.h"
 #include "nt/crc32.h"
+#include "nt/elastic.h"
 #include "nt/plan.h"
 
 /* The file's entries are read through these structs, so their sizes are part of the format. */
@@ -9,7 +10,7 @@ typedef char nt_assert_space_size[(sizeof(nt_plan_space_t) == NT_PLAN_SPACE_BYTE
 typedef char nt_assert_tensor_size[(sizeof(nt_plan_tensor_t) == NT_PLAN_TENSOR_BYTES) ? 1 : -1];
 typedef char nt_assert_op_size[(sizeof(nt_plan_op_t) == NT_PLAN_OP_BYTES) ? 1 : -1];
 
-#define TRAIN_HEADER_BYTES 16u
+#define TRAIN_HEADER_BYTES 20u
 
 static nt_status fail(nt_plan_error_t *err, nt_status status, nt_plan_section section, uint32_t index)
 {
@@ -704,6 +705,10 @@ nt_status nt_plan_load(nt_plan_t *plan, const uint8_t *bytes, size_t len, nt_pla
     plan->n_params = nt_rd16(train + 10);
     const uint32_t scale_bits = nt_rd32(train + 12);
     memcpy(&plan->int8_lr_scale, &scale_bits, sizeof plan->int8_lr_scale);
+    plan->elastic = nt_rd16(train + 16);
+    if (nt_rd16(train + 18) != 0u) {
+        return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 0);
+    }
     if (!section_ok(train_off, TRAIN_HEADER_BYTES + 2ull * plan->n_params, file_bytes)) {
         return fail(err, NT_ERR_TRUNCATED, NT_PLAN_SECTION_TRAIN, 0);
     }
@@ -735,6 +740,14 @@ nt_status nt_plan_load(nt_plan_t *plan, const uint8_t *bytes, size_t len, nt_pla
             if (plan->scratch == NT_PLAN_NONE || plan->tensors[plan->scratch].bytes < need) {
                 return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_OPS, i);
             }
+        }
+    }
+    /* The elastic workspace: writable bytes, 8-aligned, as many as nt_elastic_state_bytes asks, for a plan that trains. */
+    if (plan->elastic != NT_PLAN_NONE) {
+        const nt_plan_tensor_t *w = plan->elastic < plan->n_tensors ? &plan->tensors[plan->elastic] : NULL;
+        if (!w || !has_loss || plan->n_params == 0u || w->dtype != NT_DTYPE_U8 || !writable(plan, plan->elastic) || w->offset % 8u != 0u ||
+            plan->spaces[w->space].align < 8u || w->bytes < nt_elastic_state_bytes(plan->n_tensors, plan->n_ops, plan->n_params)) {
+            return fail(err, NT_ERR_RANGE, NT_PLAN_SECTION_TRAIN, 0);
         }
     }
     for (uint32_t i = 0; i < plan->n_params; ++i) {

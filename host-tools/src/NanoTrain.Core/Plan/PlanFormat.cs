@@ -4,12 +4,12 @@ namespace NanoTrain.Core.Plan;
 public static class PlanFormat
 {
     public const uint Magic = 0x4C50544E; // "NTPL"
-    public const ushort Version = 2;
+    public const ushort Version = 3;
     public const int HeaderBytes = 64;
     public const int SpaceBytes = 16;
     public const int TensorBytes = 32;
     public const int OpBytes = 48;
-    public const int TrainHeaderBytes = 16;
+    public const int TrainHeaderBytes = 20;
     public const int BoardBytes = 16;
     public const ushort None = 0xFFFF;
     public const int MaxSpaces = 8;

@@ -55,6 +55,12 @@ public sealed record PlanOptions
     /// </summary>
     public float Int8LrScale { get; init; } = 1f;
 
+    /// <summary>
+    /// Elastic selection (DESIGN.md §6.4): the plan reserves the workspace the device chooses its trained tensors in
+    /// (<see cref="ElasticState.Bytes"/>), for the whole run.
+    /// </summary>
+    public bool Elastic { get; init; }
+
     /// <summary>Alternant partial update of the int8 convs whose weights train (with <see cref="Condense"/>); null: every filter trains.</summary>
     public AlternantUpdate? Apu { get; init; }
 }
@@ -453,7 +459,18 @@ public static class PlanWriter
                 scratch = (ushort)AddTensor("scratch", PlanFormat.DtypeF32, 2, [1, 1, 1, 2 * _maxBnChannels], 0);
                 _scratchIndex = scratch;
             }
-            return Serialize(scratch, classes);
+            ushort elastic = PlanFormat.None;
+            if (options.Elastic)
+            {
+                if (_trainable.Count == 0)
+                {
+                    throw new NanoTrainException(ErrorKind.Usage, $"{name}: elastic selection needs trainable tensors to choose from");
+                }
+                // Sized for the plan as it will be, this tensor included; zeroed once and kept for the whole run.
+                long bytes = ElasticState.Bytes(_tensors.Count + 1, _ops.Count, _trainable.Count);
+                elastic = (ushort)AddTensor("elastic", PlanFormat.DtypeU8, 1, [1, 1, 1, checked((int)bytes)], PlanFormat.FlagZero);
+            }
+            return Serialize(scratch, elastic, classes);
         }
 
         /// <summary>Weights as the plan stores them: straight from the checkpoint, or with batch norm folded in.</summary>
@@ -1033,6 +1050,10 @@ public static class PlanWriter
             {
                 return "weights";
             }
+            if (_index.TryGetValue("elastic", out int workspace) && index == workspace)
+            {
+                return "elastic selection";
+            }
             if ((t.Flags & PlanFormat.FlagZero) != 0 && !paramGradients.Contains(index))
             {
                 return "optimizer state";
@@ -1048,7 +1069,7 @@ public static class PlanWriter
             return life.Last > lossStep && life.First < lossStep ? "stored activations" : "transient activations";
         }
 
-        private PlanImage Serialize(ushort scratch, int classes)
+        private PlanImage Serialize(ushort scratch, ushort elastic, int classes)
         {
             byte[] blob = _blob.ToArray();
             SetZeroGradFlags();
@@ -1136,6 +1157,7 @@ public static class PlanWriter
             BinaryPrimitives.WriteUInt16LittleEndian(train[8..], scratch);
             BinaryPrimitives.WriteUInt16LittleEndian(train[10..], (ushort)_trainable.Count);
             BinaryPrimitives.WriteSingleLittleEndian(train[12..], options.Int8LrScale);
+            BinaryPrimitives.WriteUInt16LittleEndian(train[16..], elastic);
             for (int i = 0; i < _trainable.Count; i++)
             {
                 BinaryPrimitives.WriteUInt16LittleEndian(train[(PlanFormat.TrainHeaderBytes + (2 * i))..], (ushort)_index[_trainable[i]]);

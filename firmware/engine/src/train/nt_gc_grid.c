@@ -1,3 +1,5 @@
+/* Grids of patches for condensed gradients (nt/kernels.h): not kernels themselves, shared by the kernels, the loader and
+ * the executor. */
 #include "nt/kernels.h"
 
 int nt_gc_grid_of(int32_t h, int32_t w, int32_t rows, int32_t cols, nt_gc_grid_t *grid)
@@ -14,4 +16,11 @@ int nt_gc_grid_of(int32_t h, int32_t w, int32_t rows, int32_t cols, nt_gc_grid_t
     grid->patch_h = patch_h;
     grid->patch_w = patch_w;
     return 1;
+}
+
+int32_t nt_gc_patch_positions(const nt_gc_grid_t *grid, int32_t h, int32_t w, int32_t pr, int32_t pc)
+{
+    const int32_t rows = h - pr * grid->patch_h < grid->patch_h ? h - pr * grid->patch_h : grid->patch_h;
+    const int32_t cols = w - pc * grid->patch_w < grid->patch_w ? w - pc * grid->patch_w : grid->patch_w;
+    return rows * cols;
 }
