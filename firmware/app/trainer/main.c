@@ -7,6 +7,7 @@
 
 #include "nt/bytes.h"
 #include "nt/crc32.h"
+#include "nt/elastic.h"
 #include "nt/exec.h"
 #include "nt/kernels.h"
 #include "nt/proto.h"
@@ -14,7 +15,7 @@
 #include "nt_board.h"
 
 /* Bumped when the app's behaviour on the wire changes in a way the host should know. */
-#define NT_FIRMWARE_VERSION 1u
+#define NT_FIRMWARE_VERSION 2u
 /* Payload room of a reply: enough for HELLO / STATS of any board and INFER logits of a small batch. */
 #define REPLY_PAYLOAD_BYTES 1024u
 #define PAINT_WORD 0xA5C3E10Fu
@@ -38,6 +39,7 @@ static struct {
     uint8_t load_active;
     uint8_t seq_known;
     uint16_t next_seq;
+    nt_elastic_t *elastic;      /* elastic selection's state while it runs (in the plan's workspace), else NULL */
 } app;
 
 /* Why something failed, for an error reply. */
@@ -281,6 +283,7 @@ static nt_status start_plan(const uint8_t *bytes, uint32_t len, failure_t *f)
         return st;
     }
     nt_exec_set_clock(&app.exec, nt_counter_ticks);
+    app.elastic = NULL;
     memcpy(app.planned, used, sizeof used);
     app.plan_crc = nt_rd32(bytes + 12);
     app.plan_bytes = len;
@@ -471,7 +474,8 @@ static void on_train(uint16_t seq, const uint8_t *data, uint32_t length)
     float loss = 0.0f;
     uint8_t *p = payload();
     nt_exec_clear_ticks(&app.exec);
-    const nt_status st = nt_exec_train_step(&app.exec, &sgd, NULL, &loss, p + 44);
+    const nt_status st = app.elastic ? nt_elastic_train_step(app.elastic, &app.exec, &sgd, &loss, p + 44)
+                                     : nt_exec_train_step(&app.exec, &sgd, NULL, &loss, p + 44);
     if (st != NT_OK) {
         send_status(type, seq, st, "the training step failed");
         return;
@@ -482,6 +486,67 @@ static void on_train(uint16_t seq, const uint8_t *data, uint32_t length)
         nt_wr64(p + 4 + 8u * phase, nt_counter_ticks_to_instructions(app.exec.ticks[phase]));
     }
     send(type, NT_OK, seq, 44u + plan->batch);
+}
+
+/* Elastic selection: empty asks its state; f32 rho, u16 window, u16 calibration starts it (rho in (0, 1]) or stops it
+ * (rho 0); f32 -1, u16 0, u16 0, u8 selected[candidates] sets the selection (after calibration). The reply is the state. */
+static void on_elastic(uint16_t seq, const uint8_t *data, uint32_t length)
+{
+    const uint8_t type = NT_MSG_ELASTIC | NT_MSG_REPLY;
+    if (!need_plan(type, seq)) {
+        return;
+    }
+    const nt_plan_t *plan = &app.plan;
+    if (length != 0u) {
+        float rho;
+        memcpy(&rho, data, sizeof rho);
+        const uint16_t window = length >= 8u ? nt_rd16(data + 4) : 0u, calibration = length >= 8u ? nt_rd16(data + 6) : 0u;
+        nt_status st = NT_OK;
+        if (length == 8u && rho == 0.0f) {
+            nt_elastic_stop(&app.exec);
+            app.elastic = NULL;
+        } else if (length == 8u) {
+            if (plan->elastic == NT_PLAN_NONE) {
+                send_status(type, seq, NT_ERR_STATE, "the plan reserves no elastic workspace (plan it with --method elastic or nanotrain)");
+                return;
+            }
+            nt_elastic_t *el = (nt_elastic_t *)nt_exec_tensor(&app.exec, plan->elastic);
+            st = nt_elastic_start(el, plan->tensors[plan->elastic].bytes, &app.exec, rho, window, calibration);
+            app.elastic = st == NT_OK ? el : NULL;
+        } else if (rho == -1.0f && app.elastic && length == 8u + app.elastic->n) {
+            st = nt_elastic_set_selection(app.elastic, &app.exec, data + 8);
+        } else {
+            send_status(type, seq, NT_ERR_RANGE, "an elastic request is empty, f32 rho + u16 window + u16 calibration, or f32 -1 + 4 zero bytes + a byte per candidate");
+            return;
+        }
+        if (st != NT_OK) {
+            send_status(type, seq, st, "rho outside (0, 1], window 0, calibration outside 1..5, or still calibrating");
+            return;
+        }
+    }
+    const nt_elastic_t *el = app.elastic;
+    uint8_t *p = payload();
+    memset(p, 0, 56u);
+    if (el) {
+        if (56u + el->n > REPLY_PAYLOAD_BYTES) {
+            send_status(type, seq, NT_ERR_NO_MEMORY, "the candidates do not fit a reply");
+            return;
+        }
+        p[0] = 1u;
+        p[1] = el->step < el->calibration;
+        nt_wr16(p + 2, el->n);
+        nt_wr16(p + 4, el->chosen);
+        nt_wr32(p + 8, el->step);
+        nt_wr32(p + 12, el->selections);
+        const uint64_t ticks[5] = { el->full, el->fixed, el->budget, el->predicted, el->overhead };
+        for (uint32_t i = 0; i < 5u; ++i) {
+            nt_wr64(p + 16u + 8u * i, nt_counter_ticks_to_instructions(ticks[i]));
+        }
+        for (uint32_t i = 0; i < el->n; ++i) {
+            p[56u + i] = (uint8_t)nt_elastic_selected(el, i);
+        }
+    }
+    send(type, NT_OK, seq, el ? 56u + el->n : 56u);
 }
 
 static void on_infer(uint16_t seq, const uint8_t *data, uint32_t length)
@@ -575,6 +640,7 @@ static void on_frame(const nt_frame_t *frame)
     case NT_MSG_INFER: on_infer(frame->seq, frame->payload, frame->length); break;
     case NT_MSG_STATS: on_stats(frame->seq); break;
     case NT_MSG_SAVE: on_save(frame->seq); break;
+    case NT_MSG_ELASTIC: on_elastic(frame->seq, frame->payload, frame->length); break;
     case NT_MSG_RESET:
         send(NT_MSG_RESET | NT_MSG_REPLY, NT_OK, frame->seq, 0u);
         nt_board_reset();

@@ -98,6 +98,10 @@ nt_status nt_elastic_start(nt_elastic_t *el, size_t bytes, nt_exec_t *ex, float 
  * and chooses again when a window ends. Returns as nt_exec_train_step. */
 nt_status nt_elastic_train_step(nt_elastic_t *el, nt_exec_t *ex, const nt_sgd_config_t *sgd, float *loss, uint8_t *predictions);
 
+/** Replaces the current selection with `selected` (n bytes, non-zero to train; the choice of nt_elastic_select until
+ * the window ends): its mask and predicted cost. NT_ERR_STATE while calibrating (no costs yet). */
+nt_status nt_elastic_set_selection(nt_elastic_t *el, const nt_exec_t *ex, const uint8_t *selected);
+
 /** 1 when candidate i (depth order) is in the current selection (every candidate while calibrating). */
 int nt_elastic_selected(const nt_elastic_t *el, uint32_t i);
 

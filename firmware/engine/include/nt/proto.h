@@ -58,6 +58,12 @@ typedef enum nt_msg_type {
     NT_MSG_SAVE = 0x06,
     /** -> empty; then the device resets itself (plan kept, newest weight slot restored on boot). */
     NT_MSG_RESET = 0x07,
+    /** Elastic selection (nt/elastic.h): empty asks its state; f32 rho, u16 window, u16 calibration starts it (rho in
+     *  (0, 1], calibration 1..5) or stops it (rho 0); f32 -1, u16 0, u16 0, u8 selected[candidates] sets the current
+     *  selection (after calibration). -> u8 running, u8 calibrating, u16 candidates, u16 chosen, u16 0, u32 steps,
+     *  u32 selections, u64 instructions of a full step, of its forward and loss, of the backward budget, predicted for
+     *  the current selection, of the last selection itself, then u8 selected[candidates] (depth order from the loss). */
+    NT_MSG_ELASTIC = 0x08,
     /** device -> host only: a frame that could not be decoded (status says why). */
     NT_MSG_ERROR = 0x7F,
     NT_MSG_REPLY = 0x80

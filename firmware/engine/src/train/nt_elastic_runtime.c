@@ -118,6 +118,8 @@ static uint64_t median64(const uint64_t *v, uint32_t count, size_t stride)
     return count % 2u ? s[count / 2u] : (s[count / 2u - 1u] + s[count / 2u]) / 2u;
 }
 
+static void apply(nt_elastic_t *el, const nt_exec_t *ex);
+
 /* Each candidate trained over the `steps` just taken (all of them after calibration) has its importance per step as
  * its estimate; the others keep theirs. Then the knapsack within the budget, the mask, the predicted cost, and a fresh
  * window of importance. */
@@ -127,7 +129,7 @@ static void choose(nt_elastic_t *el, const nt_exec_t *ex, uint32_t steps, int al
     const uint16_t *tensors = slot(el, TENSORS);
     nt_elastic_tensor_t *costs = slot(el, COSTS);
     float *estimates = slot(el, ESTIMATES), *importance = slot(el, IMPORTANCE);
-    uint8_t *selected = slot(el, SELECTED), *mask = slot(el, MASK);
+    uint8_t *selected = slot(el, SELECTED);
     for (uint32_t i = 0; i < el->n; ++i) {
         if (all_trained || selected[i]) {
             estimates[i] = importance[tensors[i]] / (float)steps;
@@ -135,6 +137,34 @@ static void choose(nt_elastic_t *el, const nt_exec_t *ex, uint32_t steps, int al
         costs[i].importance = estimates[i];
     }
     el->chosen = (uint16_t)nt_elastic_select(el->n, costs, el->budget, NT_ELASTIC_UNITS, slot(el, SCRATCH), selected);
+    apply(el, ex);
+    memset(importance, 0, ex->plan->n_tensors * sizeof(float));
+    el->selections++;
+    el->overhead = ex->clock() - t0;
+}
+
+nt_status nt_elastic_set_selection(nt_elastic_t *el, const nt_exec_t *ex, const uint8_t *selected)
+{
+    if (el->step < el->calibration) {
+        return NT_ERR_STATE;
+    }
+    uint8_t *own = slot(el, SELECTED);
+    el->chosen = 0u;
+    for (uint32_t i = 0; i < el->n; ++i) {
+        own[i] = selected[i] != 0u;
+        el->chosen = (uint16_t)(el->chosen + own[i]);
+    }
+    apply(el, ex);
+    return NT_OK;
+}
+
+/* The training mask and the predicted cost of the current selection. */
+static void apply(nt_elastic_t *el, const nt_exec_t *ex)
+{
+    const uint16_t *tensors = slot(el, TENSORS);
+    const nt_elastic_tensor_t *costs = slot(el, COSTS);
+    const uint8_t *selected = slot(el, SELECTED);
+    uint8_t *mask = slot(el, MASK);
     memset(mask, 0, ex->plan->n_tensors);
     uint64_t predicted = el->fixed, chain = 0u;
     for (uint32_t i = 0; i < el->n; ++i) {
@@ -146,9 +176,6 @@ static void choose(nt_elastic_t *el, const nt_exec_t *ex, uint32_t steps, int al
         chain += costs[i].t_dy;
     }
     el->predicted = predicted;
-    memset(importance, 0, ex->plan->n_tensors * sizeof(float));
-    el->selections++;
-    el->overhead = ex->clock() - t0;
 }
 
 nt_status nt_elastic_train_step(nt_elastic_t *el, nt_exec_t *ex, const nt_sgd_config_t *sgd, float *loss, uint8_t *predictions)

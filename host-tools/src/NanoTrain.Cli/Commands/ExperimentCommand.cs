@@ -80,7 +80,7 @@ public static class ExperimentCommand
             var source = datasets.Ensure(DatasetSpec.FashionMnist)[0];
             var (mnistTrain, mnistTest) = (datasets.Ensure(DatasetSpec.Mnist)[0], datasets.Load(DatasetSpec.Mnist, Split.Test).Spread(testCount));
             var quantized = chosen.Any(TrainingPlanner.UsesInt8) ? PlanCommand.QuantizeHere(graph, ck.Weights, source, progress) : null;
-            var apu = chosen.Contains(TrainingMethod.GcApu) ? PlanCommand.AlternantUpdateFor(quantized!, source, progress) : null;
+            var apu = chosen.Any(TrainingPlanner.Alternates) ? PlanCommand.AlternantUpdateFor(quantized!, source, progress) : null;
             string commit = BenchCommand.GitCommit(paths);
             string outDir = pr.GetValue(output) ?? Path.Combine(paths.Root, "docs", "results");
             string planDir = Path.Combine(paths.Build, "experiments", "plans");

@@ -27,7 +27,9 @@ public static class PlanCommand
             Description = "full (every fp32 weight), last-layer (int8 network, fp32 classifier), bias-only (fp32 biases), gc (gradient condensing: the deepest int8 convs and the classifier), " +
                 "gc-apu (gc updating, each round, the filters whose outputs drifted furthest from the source task: TinyMP), " +
                 "sparse-update (exact int8 gradients for the biases and weights a contribution analysis chooses within the budget: MCUNetV3), " +
-                "gradient-filter (gc's int8 training with gradients averaged over r x r patches and one input sum per patch: gradient filtering)",
+                "gradient-filter (gc's int8 training with gradients averaged over r x r patches and one input sum per patch: gradient filtering), " +
+                "elastic (every int8 conv's tensors with exact gradients, the device choosing at run time those that fit run --rho: ElasticTrainer), " +
+                "nanotrain (gc-apu's convs with elastic selection at run time)",
             DefaultValueFactory = _ => "last-layer",
         };
         var trainConvs = new Option<int>("--train-convs") { Description = "gc, gc-apu, gradient-filter: how many of the deepest convs train (default: the trailing convs with at most 4 output positions per patch, as many as fit the budget)", DefaultValueFactory = _ => 0 };
@@ -92,7 +94,7 @@ public static class PlanCommand
                 }
             }
             AlternantUpdate? apu = null;
-            if (m == TrainingMethod.GcApu)
+            if (TrainingPlanner.Alternates(m))
             {
                 apu = AlternantUpdateFor(quantized!, SourceTask(), progress) with { Fraction = pr.GetValue(fraction), Round = pr.GetValue(round) };
             }
@@ -170,6 +172,12 @@ public static class PlanCommand
             string form = plan.Patch > 0 ? $"gradients averaged over {plan.Patch}x{plan.Patch} patches" : "condensed gradients";
             string sums = plan.Method == TrainingMethod.GradientFilter ? ", one input sum per patch" : "";
             AnsiConsole.MarkupLineInterpolated($"trains the deepest {plan.TrainedConvs} int8 convs (QAS) and the fp32 classifier, with {form}{sums}");
+        }
+        if (TrainingPlanner.Selects(plan.Method))
+        {
+            int candidates = plan.Method == TrainingMethod.Elastic ? plan.SparseTensors.Count + 2 : (2 * plan.TrainedConvs) + 2;
+            AnsiConsole.MarkupLineInterpolated(
+                $"elastic selection on the device: {candidates} candidate tensors, {Bytes(plan.Plan.Memory!.Categories.GetValueOrDefault("elastic selection"))} B of workspace; train with `nanotrain run --rho R`");
         }
         if (plan.Method == TrainingMethod.SparseUpdate)
         {

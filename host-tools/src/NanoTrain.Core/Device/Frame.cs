@@ -13,6 +13,7 @@ public enum MessageType : byte
     Stats = 0x05,
     Save = 0x06,
     Reset = 0x07,
+    Elastic = 0x08,
     Error = 0x7F,
 }
 

@@ -28,6 +28,11 @@ public sealed record InferReply(long ForwardInstructions, byte[] Predictions, fl
 /// <summary>A bank's arena use as measured on the device.</summary>
 public sealed record BankUse(string Name, uint Free, uint Planned, uint HighWater);
 
+/// <summary>Elastic selection's state on the device (NT_MSG_ELASTIC), in instructions.</summary>
+/// <param name="Selected">Per candidate, depth order from the loss: in the current selection.</param>
+public sealed record DeviceElastic(bool Running, bool Calibrating, int Candidates, int Chosen, uint Steps, uint Selections, long Full, long Fixed,
+    long Budget, long Predicted, long Overhead, bool[] Selected);
+
 /// <summary>The device's STATS reply.</summary>
 public sealed record DeviceStats(uint Steps, uint StackBytes, uint StackHighWater, IReadOnlyList<BankUse> Banks);
 
@@ -160,6 +165,43 @@ public sealed class TrainerClient
             banks.Add(new BankUse(r.Name(8), r.U32(), r.U32(), r.U32()));
         }
         return new DeviceStats(steps, stack, stackHigh, banks);
+    }
+
+    /// <summary>Starts elastic selection (rho in (0, 1]) or stops it (rho 0): a full step's share, steps between selections, calibration steps.</summary>
+    public DeviceElastic Elastic(float rho, int window, int calibration)
+    {
+        var payload = new byte[8];
+        BinaryPrimitives.WriteSingleLittleEndian(payload, rho);
+        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(4), checked((ushort)window));
+        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(6), checked((ushort)calibration));
+        return ElasticReply(Link.Request(MessageType.Elastic, payload).Payload);
+    }
+
+    /// <summary>Elastic selection's state.</summary>
+    public DeviceElastic ElasticStatus() => ElasticReply(Link.Request(MessageType.Elastic, []).Payload);
+
+    /// <summary>Replaces the current selection (after calibration) with the given candidates.</summary>
+    public DeviceElastic SetElasticSelection(IReadOnlyList<bool> selected)
+    {
+        var payload = new byte[8 + selected.Count];
+        BinaryPrimitives.WriteSingleLittleEndian(payload, -1f);
+        for (int i = 0; i < selected.Count; i++)
+        {
+            payload[8 + i] = selected[i] ? (byte)1 : (byte)0;
+        }
+        return ElasticReply(Link.Request(MessageType.Elastic, payload).Payload);
+    }
+
+    private static DeviceElastic ElasticReply(byte[] p)
+    {
+        var r = new Reader(p, "ELASTIC");
+        bool running = r.U8() != 0, calibrating = r.U8() != 0;
+        int candidates = r.U16(), chosen = r.U16();
+        r.U16();
+        uint steps = r.U32(), selections = r.U32();
+        long full = r.I64(), fixedPart = r.I64(), budget = r.I64(), predicted = r.I64(), overhead = r.I64();
+        var selected = r.Bytes(running ? candidates : 0).Select(b => b != 0).ToArray();
+        return new DeviceElastic(running, calibrating, candidates, chosen, steps, selections, full, fixedPart, budget, predicted, overhead, selected);
     }
 
     /// <summary>Saves the trainable tensors to the older weight slot; returns (slot, sequence).</summary>

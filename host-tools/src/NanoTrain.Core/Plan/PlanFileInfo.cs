@@ -19,6 +19,9 @@ public sealed record PlanFileInfo(
     /// <summary>Tensor indices of the input, the labels and the logits.</summary>
     public (int Input, int Labels, int Logits) Tensors { get; init; }
 
+    /// <summary>The plan reserves elastic selection's workspace (plans of the elastic and nanotrain methods).</summary>
+    public bool Elastic { get; init; }
+
     /// <summary>Side of the (square) input image.</summary>
     public int Resolution => InputDims[1];
 
@@ -115,6 +118,7 @@ public sealed record PlanFileInfo(
         return new PlanFileInfo(path, bytes, board, batch, crc, spaces, inputTensor.Dims, inputTensor.Bytes, labelsBytes, logitsTensor.Dims[3], trainable)
         {
             Tensors = (input, labels, logits),
+            Elastic = BinaryPrimitives.ReadUInt16LittleEndian(train[16..]) != PlanFormat.None,
         };
     }
 }

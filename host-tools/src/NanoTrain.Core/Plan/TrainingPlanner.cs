@@ -42,6 +42,19 @@ public enum TrainingMethod
     /// centre tap (the input summed over the patch), which every tap's weight gradient shares.
     /// </summary>
     GradientFilter,
+
+    /// <summary>
+    /// Elastic tensor selection (ElasticTrainer, DESIGN.md §6.4): the int8 network with exact gradients, where the
+    /// device keeps choosing, at run time, the most important of every conv's weights and biases and the classifier's
+    /// that fit a share rho of a full step (nanotrain run --rho); the plan holds what any choice needs.
+    /// </summary>
+    Elastic,
+
+    /// <summary>
+    /// nanoTrain's own method (DESIGN.md §6.6): gc-apu's condensed, alternately updated int8 convs, of which the device
+    /// trains, at run time, the tensors elastic selection chooses within rho of a full step.
+    /// </summary>
+    NanoTrain,
 }
 
 /// <summary>A planned training configuration for a board: the plan, its memory report and what it is compared with.</summary>
@@ -109,6 +122,8 @@ public static class TrainingPlanner
         TrainingMethod.GcApu => "gc-apu",
         TrainingMethod.SparseUpdate => "sparse-update",
         TrainingMethod.GradientFilter => "gradient-filter",
+        TrainingMethod.Elastic => "elastic",
+        TrainingMethod.NanoTrain => "nanotrain",
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 
@@ -119,10 +134,16 @@ public static class TrainingPlanner
     public static bool UsesInt8(TrainingMethod method) => method is TrainingMethod.LastLayer || TrainsInt8Convs(method);
 
     /// <summary>Methods that train int8 convs at the int8 learning-rate scale.</summary>
-    public static bool TrainsInt8Convs(TrainingMethod method) => method is TrainingMethod.SparseUpdate || Condenses(method);
+    public static bool TrainsInt8Convs(TrainingMethod method) => method is TrainingMethod.SparseUpdate or TrainingMethod.Elastic || Condenses(method);
 
     /// <summary>Methods that train int8 convs from condensed gradients (whole maps or patches).</summary>
-    public static bool Condenses(TrainingMethod method) => method is TrainingMethod.Gc or TrainingMethod.GcApu or TrainingMethod.GradientFilter;
+    public static bool Condenses(TrainingMethod method) => method is TrainingMethod.Gc or TrainingMethod.GcApu or TrainingMethod.GradientFilter or TrainingMethod.NanoTrain;
+
+    /// <summary>Methods whose plans reserve elastic selection's workspace: the device chooses what trains at run time.</summary>
+    public static bool Selects(TrainingMethod method) => method is TrainingMethod.Elastic or TrainingMethod.NanoTrain;
+
+    /// <summary>Methods with alternant partial update (and so the source task's statistics).</summary>
+    public static bool Alternates(TrainingMethod method) => method is TrainingMethod.GcApu or TrainingMethod.NanoTrain;
 
     /// <summary>gradient-filter's patch side when none is given: 2x2 patches, the paper's finest setting.</summary>
     public const int DefaultFilterPatch = 2;
@@ -167,6 +188,12 @@ public static class TrainingPlanner
         int patch = 0)
     {
         patch = CheckPatch(method, patch);
+        if (method == TrainingMethod.Elastic)
+        {
+            // Every conv's weights and bias are candidates.
+            var all = (int8 ?? throw new NanoTrainException(ErrorKind.Usage, "elastic needs the int8 model")).Ops.OfType<QuantizedConv>();
+            sparse = [.. all.SelectMany(c => new[] { c.Name + ".w.s8", c.Name + ".b.s32" })];
+        }
         if (method == TrainingMethod.SparseUpdate && sparse == null)
         {
             throw new NanoTrainException(ErrorKind.Usage, "sparse-update needs the tensors it trains (from the contribution analysis, or --sparse-tensors)");
@@ -175,9 +202,9 @@ public static class TrainingPlanner
         {
             throw new NanoTrainException(ErrorKind.Usage, $"int8 learning-rate scale {int8LrScale} is outside (0, 1000]");
         }
-        if (method == TrainingMethod.GcApu && apu == null)
+        if (Alternates(method) && apu == null)
         {
-            throw new NanoTrainException(ErrorKind.Usage, "gc-apu needs the source task's statistics (alternant update settings)");
+            throw new NanoTrainException(ErrorKind.Usage, $"{NameOf(method)} needs the source task's statistics (alternant update settings)");
         }
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(weights);
@@ -205,15 +232,15 @@ public static class TrainingPlanner
                 var trainable = Deepest(depth).SelectMany(c => new[] { c + ".w.s8", c + ".b.s32" }).Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
                 var plan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with
                 {
-                    Trainable = trainable, Condense = Condenses(method), Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale,
-                    Patch = patch, CentreSums = method == TrainingMethod.GradientFilter,
+                    Trainable = trainable, Condense = Condenses(method), Apu = Alternates(method) ? apu : null, Int8LrScale = int8LrScale,
+                    Patch = patch, CentreSums = method == TrainingMethod.GradientFilter, Elastic = Selects(method),
                 });
                 return new TrainingPlan(plan, method, board, 0, stackReserve, limit)
                 {
-                    TrainedConvs = depth, Apu = method == TrainingMethod.GcApu ? apu : null, Int8LrScale = int8LrScale, Patch = patch,
+                    TrainedConvs = depth, Apu = Alternates(method) ? apu : null, Int8LrScale = int8LrScale, Patch = patch,
                 };
             }
-            if (method == TrainingMethod.SparseUpdate && sparse != null)
+            if (method is TrainingMethod.SparseUpdate or TrainingMethod.Elastic && sparse != null)
             {
                 var known = convs.SelectMany(c => new[] { c.Name + ".w.s8", c.Name + ".b.s32" }).ToHashSet(StringComparer.Ordinal);
                 var unknown = sparse.FirstOrDefault(t => !known.Contains(t));
@@ -222,7 +249,10 @@ public static class TrainingPlanner
                     throw new NanoTrainException(ErrorKind.Usage, $"sparse-update: '{unknown}' is not an int8 conv's weight (CONV.w.s8) or bias (CONV.b.s32) of {q.Name}");
                 }
                 var trainable = sparse.Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
-                var sparsePlan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with { Trainable = trainable, Condense = false, Int8LrScale = int8LrScale });
+                var sparsePlan = PlanWriter.WriteInt8WithFp32Classifier(q, classifier, options with
+                {
+                    Trainable = trainable, Condense = false, Int8LrScale = int8LrScale, Elastic = Selects(method),
+                });
                 var fp32Names = graph.Layers.OfType<ConvLayer>().SelectMany(c => new[] { (c.Name + ".w.s8", c.Weight), (c.Name + ".b.s32", FoldedBias(c)) })
                     .Where(p => sparse.Contains(p.Item1)).Select(p => p.Item2).Concat(TrainableOf(graph, TrainingMethod.LastLayer)!).ToHashSet(StringComparer.Ordinal);
                 return new TrainingPlan(sparsePlan, method, board, KeepEverything(graph, weights, fp32Names), stackReserve, limit)
