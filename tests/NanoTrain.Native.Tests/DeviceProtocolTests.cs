@@ -136,6 +136,49 @@ public class DeviceProtocolTests
         Assert.True(hello.FlashUsed + plan.Bytes.Length <= hello.FlashBytes);
     }
 
+    /// <summary>
+    /// Elastic selection on the board: after calibration, the step cost it predicts for a selection (from the medians
+    /// of each tensor's measured costs) is within 10% of what the board then counts, for random selections; and the
+    /// selection it makes itself costs at most its budget.
+    /// </summary>
+    [Fact]
+    public void ElasticSelectionPredictsTheBoardsStepCostForRandomSelections()
+    {
+        var (plan, elf) = Setup("openmv-h7", "elastic");
+        var samples = Mnist(Split.Train, 20);
+        using var state = new TempDir();
+        using var session = Boot("openmv-h7", plan, elf, state.Path);
+        var client = new TrainerClient(session.Link);
+        Assert.True(client.Hello().PlanRunning);
+        var started = client.Elastic(0.5f, 1000, 3);
+        Assert.True(started.Running && started.Calibrating);
+        Assert.True(started.Candidates > 100, $"{started.Candidates} candidates");
+        var labels = new byte[1];
+        var pipeline = new ImagePipeline(plan.Resolution);
+        long Step(int i) => client.Train(0.001f, DeviceRun.Render(plan, pipeline, samples, [i % samples.Count], labels), labels).Instructions.Total;
+        for (int i = 0; i < 3; i++)
+        {
+            Step(i);
+        }
+        var chosen = client.ElasticStatus();
+        Assert.False(chosen.Calibrating);
+        Assert.InRange(chosen.Chosen, 1, chosen.Candidates - 1);
+        Assert.True(chosen.Predicted <= chosen.Fixed + chosen.Budget, $"predicted {chosen.Predicted} over {chosen.Fixed} + {chosen.Budget}");
+        long own = Step(3);
+        Assert.True(Math.Abs(own - chosen.Predicted) <= 0.1 * chosen.Predicted, $"its own selection: predicted {chosen.Predicted}, counted {own}");
+        var rng = new SplitMix64(17);
+        for (int trial = 0; trial < 5; trial++)
+        {
+            // Random depth, random tensors above it: different chains and different own costs.
+            int deepest = (int)rng.NextBelow((ulong)chosen.Candidates);
+            var selection = Enumerable.Range(0, chosen.Candidates).Select(c => c == deepest || (c < deepest && rng.NextBelow(2) == 0)).ToArray();
+            var set = client.SetElasticSelection(selection);
+            Assert.Equal(selection, set.Selected);
+            long counted = Step(4 + trial);
+            Assert.True(Math.Abs(counted - set.Predicted) <= 0.1 * set.Predicted, $"deepest {deepest}: predicted {set.Predicted}, counted {counted}");
+        }
+    }
+
     private static float[] InferLogits(TrainerClient client, PlanFileInfo plan, LabeledImages set, int sample) =>
         client.Infer(DeviceRun.Render(plan, new ImagePipeline(plan.Resolution), set, [sample], new byte[1]), 1).Logits;
 
