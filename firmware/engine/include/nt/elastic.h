@@ -63,7 +63,7 @@ void nt_elastic_costs(const nt_plan_t *plan, int32_t n, const uint16_t *tensors,
  * estimate, so one that was left out comes back once the trained ones have learned what they could). */
 
 #define NT_ELASTIC_MAX_CALIBRATION 5u /**< calibration steps at most */
-#define NT_ELASTIC_UNITS 256          /**< the solver's cost units */
+#define NT_ELASTIC_UNITS 1024         /**< the solver's cost units */
 
 /** Elastic selection's running state (the head of its workspace). Ticks are the executor's clock's. */
 typedef struct nt_elastic {

@@ -11,7 +11,7 @@ public static class ElasticState
     public const int MaxCalibration = 5;
 
     /// <summary>The solver's cost units (NT_ELASTIC_UNITS).</summary>
-    public const int Units = 256;
+    public const int Units = 1024;
 
     /// <summary>sizeof(nt_elastic_t).</summary>
     public const int HeadBytes = 112;
