@@ -9,8 +9,9 @@ public class ExperimentCommandTests
     [InlineData("--shots", "1", "error: --shots wants whole numbers of at least 2, comma-separated; got '1'")]
     [InlineData("--lrs", "0.1,x", "error: --lrs wants numbers within (0, 16], comma-separated; got '0.1,x'")]
     [InlineData("--int8-lr-scales", "0", "error: --int8-lr-scales wants numbers within (0, 16], comma-separated; got '0'")]
-    [InlineData("--methods", "gc,everything", "error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu, sparse-update, gradient-filter")]
+    [InlineData("--methods", "gc,everything", "error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu, sparse-update, gradient-filter, elastic, nanotrain")]
     [InlineData("--epochs", "0", "error: --test must be positive and --epochs within 1..20, got 1000 and 0")]
+    [InlineData("--methods", "gc,nanotrain", "error: --methods: nanotrain chooses its tensors on the device at run time, which the host's accuracy runs do not reproduce yet; measure it with `nanotrain run --rho R`")]
     public void BadSettingsAreUsageErrors(string option, string value, string message)
     {
         var result = CliProcess.Run("experiment", "transfer", option, value, "--out", Path.Combine(Path.GetTempPath(), "nt-never-written"));

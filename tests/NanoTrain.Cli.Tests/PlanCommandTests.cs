@@ -55,7 +55,7 @@ public class PlanCommandTests
     {
         var result = CliProcess.Run("plan", "--method", "everything");
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu, sparse-update, gradient-filter", result.StandardError.Trim());
+        Assert.Equal("error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu, sparse-update, gradient-filter, elastic, nanotrain", result.StandardError.Trim());
     }
 
     [Fact]

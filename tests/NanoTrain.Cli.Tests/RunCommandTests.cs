@@ -48,4 +48,18 @@ public class RunCommandTests
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
         Assert.Equal("error: give --plan to train a plan on the board, or --elf to boot an image", result.StandardError.Trim());
     }
+
+    [Fact]
+    public void RhoNeedsAPlanWithAnElasticWorkspaceAndABoundedShare()
+    {
+        string dir = Directory.CreateTempSubdirectory("nt-run").FullName;
+        string plan = Path.Combine(dir, "p.ntplan");
+        Assert.Equal(0, CliProcess.Run("plan", "--board", "stm32f746", "--method", "last-layer", "--out", plan).ExitCode);
+        var result = CliProcess.Run("run", "--board", "stm32f746", "--plan", plan, "--rho", "0.5");
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Equal($"error: {plan}: --rho needs a plan that reserves elastic selection's workspace (plan --method elastic or nanotrain)", result.StandardError.Trim());
+        var share = CliProcess.Run("run", "--board", "stm32f746", "--plan", plan, "--rho", "1.5");
+        Assert.Equal(ExitCodes.Usage, share.ExitCode);
+        Assert.StartsWith("error: --rho must be within [0, 1]", share.StandardError.Trim(), StringComparison.Ordinal);
+    }
 }
