@@ -32,10 +32,7 @@ static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, 
         }
         const float s_w = scales[co];
         if (b) {
-            b[co] = nt_qas_step_bias(b[co], lr, db, x_scale, s_w, bias_limit);
-            if (sq) {
-                sq[1] += db * db;
-            }
+            nt_qas_update_bias(&b[co], lr, db, x_scale, s_w, bias_limit, sq);
         }
         if (!w) {
             continue;
@@ -103,10 +100,7 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *gri
         }
         const float s_w = scales[co];
         if (b) {
-            b[co] = nt_qas_step_bias(b[co], lr, g * positions, x_scale, s_w, bias_limit); /* db = g * positions */
-            if (sq) {
-                sq[1] += g * positions * g * positions;
-            }
+            nt_qas_update_bias(&b[co], lr, g * positions, x_scale, s_w, bias_limit, sq); /* db = g * positions */
         }
         if (!w) {
             continue;
