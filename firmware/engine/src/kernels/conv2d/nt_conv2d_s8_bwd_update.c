@@ -51,7 +51,10 @@ void nt_conv2d_s8_bwd_update(const nt_conv2d_params_t *p, int32_t input_offset, 
         }
         const float s_w = scales[co];
         if (b) {
-            nt_qas_update_bias(&b[co], lr, db, x_scale, s_w, bias_limit, sq);
+            b[co] = nt_qas_step_bias(b[co], lr, db, x_scale, s_w, bias_limit);
+            if (sq) {
+                sq[1] += db * db;
+            }
         }
         if (!w) {
             continue;

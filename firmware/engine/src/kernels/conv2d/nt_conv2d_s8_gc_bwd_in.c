@@ -17,7 +17,7 @@ static int32_t axis_count(int32_t i0, int32_t i1, int32_t stride, int32_t pad, i
 
 /* Patch by patch: an input patch's mean gathers, per tap, every output patch whose positions reach it through that
  * tap, weighted by how many of the input patch's positions they reach. */
-static void patch_bwd_in(const nt_conv2d_params_t *p, const nt_gc_grid_t *og, const nt_gc_grid_t *ig, const float *gbar, const int8_t *w,
+__attribute__((noinline)) static void patch_bwd_in(const nt_conv2d_params_t *p, const nt_gc_grid_t *og, const nt_gc_grid_t *ig, const float *gbar, const int8_t *w,
                          const float *w_scale, float *dxbar)
 {
     const int32_t k = p->kernel;

@@ -37,7 +37,7 @@ static void add_block(const nt_conv2d_params_t *p, const int8_t *x, int32_t r0, 
 
 /* Patch by patch, or the centre tap only: each output position adds the input under each of its taps to its patch's
  * sums (a depthwise conv's work), the offset with each. */
-static void patch_sums(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, int32_t input_offset, float x_scale, const int8_t *x,
+__attribute__((noinline)) static void patch_sums(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, int32_t input_offset, float x_scale, const int8_t *x,
                        float *sums)
 {
     const int32_t k = p->kernel;

@@ -3,8 +3,35 @@
 #include "nt_conv2d_s8_generic.h"
 #include "nt_conv2d_s8_qas.h"
 
+/* sq[1] += db^2 (0 when the bias does not train), and with `weights` sq[0] += the squared real dW of each of filter co's
+ * weights over the batch (their importance): the sum over the samples and patches of gbar times the weight's sum (the
+ * one shared sum when taps = 1). Kept out of line: the updates' loops stay as they were without it. */
+__attribute__((noinline)) static void add_squares(const nt_conv2d_params_t *p, int32_t co, int32_t patches, int32_t taps, const float *sums,
+                                                  const float *gbar, float db, int weights, float *sq)
+{
+    sq[1] += db * db;
+    if (!weights) {
+        return;
+    }
+    const int32_t k = p->kernel;
+    const int depthwise = nt_s8_depthwise(p);
+    const int32_t cig = depthwise ? 1 : p->in_c / p->groups;
+    const int32_t ci0 = depthwise ? co : (co / (p->out_c / p->groups)) * cig;
+    for (int32_t tap = 0; tap < k * k; ++tap) {
+        for (int32_t ci = 0; ci < cig; ++ci) {
+            float dw = 0.0f;
+            for (int32_t n = 0; n < p->n; ++n) {
+                for (int32_t q = 0; q < patches; ++q) {
+                    dw += gbar[((size_t)n * patches + q) * p->out_c + co] * sums[(((size_t)n * patches + q) * taps + (taps == 1 ? 0 : tap)) * p->in_c + ci0 + ci];
+                }
+            }
+            sq[0] += dw * dw;
+        }
+    }
+}
+
 /* Over patches, or with the taps sharing one sum: each weight's gradient is summed over the patches, then stepped. */
-static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, const float *sums, const float *gbar, const float *scales,
+__attribute__((noinline)) static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, int32_t taps, const float *sums, const float *gbar, const float *scales,
                          float lr, const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng, float *sq)
 {
     const int32_t k = p->kernel;
@@ -32,7 +59,10 @@ static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, 
         }
         const float s_w = scales[co];
         if (b) {
-            nt_qas_update_bias(&b[co], lr, db, x_scale, s_w, bias_limit, sq);
+            b[co] = nt_qas_step_bias(b[co], lr, db, x_scale, s_w, bias_limit);
+        }
+        if (sq) {
+            add_squares(p, co, patches, taps, sums, gbar, b ? db : 0.0f, w != NULL, sq);
         }
         if (!w) {
             continue;
@@ -40,21 +70,6 @@ static void patch_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *grid, 
         const int32_t ci0 = depthwise ? co : (co / cog) * cig;
         const int32_t cis = depthwise ? 1 : cig;
         const float f = lr / s_w * 65536.0f;
-        if (sq) {
-            /* The batch's dW of each weight, squared: its importance. */
-            for (int32_t tap = 0; tap < k * k; ++tap) {
-                for (int32_t ci = 0; ci < cis; ++ci) {
-                    float dw = 0.0f;
-                    for (int32_t n = 0; n < p->n; ++n) {
-                        for (int32_t q = 0; q < patches; ++q) {
-                            dw += gbar[((size_t)n * patches + q) * p->out_c + co] *
-                                  sums[(((size_t)n * patches + q) * taps + (taps == 1 ? 0 : tap)) * p->in_c + ci0 + ci];
-                        }
-                    }
-                    sq[0] += dw * dw;
-                }
-            }
-        }
         for (int32_t n = 0; n < p->n; ++n) {
             const float *gn = gbar + (size_t)n * patches * p->out_c + co;
             const float *sn = sums + (size_t)n * patches * taps * p->in_c;
@@ -100,7 +115,10 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *gri
         }
         const float s_w = scales[co];
         if (b) {
-            nt_qas_update_bias(&b[co], lr, g * positions, x_scale, s_w, bias_limit, sq); /* db = g * positions */
+            b[co] = nt_qas_step_bias(b[co], lr, g * positions, x_scale, s_w, bias_limit); /* db = g * positions */
+        }
+        if (sq) {
+            add_squares(p, co, 1, k * k, sums, gbar, b ? g * positions : 0.0f, w != NULL, sq);
         }
         if (!w) {
             continue;
@@ -108,18 +126,6 @@ void nt_conv2d_s8_gc_update(const nt_conv2d_params_t *p, const nt_gc_grid_t *gri
         /* dW = sum_n gbar[n,co] * sums[n] (g * S for one sample); QAS: delta w_q = lr * (s_w dW) / s_w^2, taken as
          * (lr / s_w) * gbar * S in 1/65536 quanta, sample by sample for a batch (each sample's step rounded). */
         const int32_t ci0 = (co / cog) * cig;
-        if (sq) {
-            /* The batch's dW of each weight, squared: its importance. */
-            for (int32_t tap = 0; tap < k * k; ++tap) {
-                for (int32_t ci = 0; ci < (depthwise ? 1 : cig); ++ci) {
-                    float dw = 0.0f;
-                    for (int32_t n = 0; n < p->n; ++n) {
-                        dw += gbar[(size_t)n * p->out_c + co] * sums[((size_t)n * k * k + tap) * p->in_c + (depthwise ? co : ci0 + ci)];
-                    }
-                    sq[0] += dw * dw;
-                }
-            }
-        }
         for (int32_t n = 0; n < p->n; ++n) {
             const float f = lr / s_w * gbar[(size_t)n * p->out_c + co] * 65536.0f;
             const float *sn = sums + (size_t)n * k * k * p->in_c;

@@ -44,14 +44,4 @@ static inline int32_t nt_qas_step_bias(int32_t b, float lr, float db, float x_sc
     return (int32_t)fminf(fmaxf((float)b - rintf(lr * db / (x_scale * w_scale)), -limit), limit);
 }
 
-/* The bias step of one filter from its real gradient db, and db^2 added to sq[1] when sq is given (the importance
- * elastic selection weighs). */
-static inline void nt_qas_update_bias(int32_t *b, float lr, float db, float x_scale, float w_scale, float limit, float *sq)
-{
-    *b = nt_qas_step_bias(*b, lr, db, x_scale, w_scale, limit);
-    if (sq) {
-        sq[1] += db * db;
-    }
-}
-
 #endif /* NT_CONV2D_S8_QAS_H */
