@@ -444,8 +444,12 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
         }
         if (norms) {
             /* The real step is lr * dW (QAS: s_w * lr * dW / s_w), so each tensor's importance grows by lr |dW|^2. */
-            ex->importance[op->in[1]] += train_w ? lr * sq[0] : 0.0f;
-            ex->importance[op->in[2]] += train_b ? lr * sq[1] : 0.0f;
+            if (train_w) {
+                ex->importance[op->in[1]] += lr * sq[0];
+            }
+            if (train_b) {
+                ex->importance[op->in[2]] += lr * sq[1];
+            }
         }
         account(ex, NT_PHASE_UPDATE, t0);
     }
