@@ -179,6 +179,53 @@ public class DeviceProtocolTests
         }
     }
 
+    /// <summary>
+    /// A host run of the same plan given the board's measured costs (nt_elastic_use_costs) makes the board's choices and
+    /// so follows its losses: what the transfer experiment relies on to measure elastic methods' accuracy on the host.
+    /// </summary>
+    [Fact]
+    public unsafe void AHostRunWithTheBoardsCostsChoosesAsTheBoardDoes()
+    {
+        var (plan, elf) = Setup("openmv-h7", "elastic");
+        var samples = Mnist(Split.Train, 14);
+        using var state = new TempDir();
+        using var session = Boot("openmv-h7", plan, elf, state.Path);
+        var client = new TrainerClient(session.Link);
+        Assert.True(client.Hello().PlanRunning);
+        const float lr = 0.001f;
+        client.Elastic(0.4f, 4, 2);
+        var labels = new byte[1];
+        var pipeline = new ImagePipeline(plan.Resolution);
+        var inputs = Enumerable.Range(0, samples.Count).Select(i => DeviceRun.Render(plan, pipeline, samples, [i], labels)).ToList();
+        var deviceLosses = new List<float>();
+        var deviceChoices = new List<bool[]>();
+        for (int i = 0; i < samples.Count; i++)
+        {
+            labels[0] = samples.Labels[i];
+            deviceLosses.Add(client.Train(lr, inputs[i], labels).Loss);
+            deviceChoices.Add(client.ElasticStatus().Selected);
+        }
+        var costs = client.ElasticCosts();
+        Assert.Equal(deviceChoices[0].Length, costs.Dw.Count);
+        Assert.True(costs.Full > costs.Fixed && costs.Dw.Sum() > 0);
+
+        using var host = new NativeExecutor(plan.Bytes, [.. plan.Spaces.Select(s => s.Bytes)]);
+        int workspace = BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(52)) + 16));
+        int bytes = BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(44)) + (workspace * 32) + 8));
+        host.StartElastic(workspace, bytes, NativeExecutor.CountingClock, 0.4f, 4, 2);
+        host.UseElasticCosts(costs);
+        for (int i = 0; i < samples.Count; i++)
+        {
+            inputs[i].CopyTo(host.Bytes(plan.Tensors.Input, inputs[i].Length));
+            host.Bytes(plan.Tensors.Labels, 1)[0] = samples.Labels[i];
+            float loss = host.ElasticTrainStep(new SgdConfig { Lr = lr });
+            Assert.True(Math.Abs(loss - deviceLosses[i]) <= 1e-4 * Math.Abs(deviceLosses[i]), $"step {i}: board {deviceLosses[i]:R}, host {loss:R}");
+            Assert.Equal(deviceChoices[i], Enumerable.Range(0, deviceChoices[i].Length).Select(host.ElasticSelected).ToArray());
+        }
+        // Choices changed over the run (calibration trains everything, then a selection within 0.4 of a full step).
+        Assert.Contains(deviceChoices, c => c.Count(x => x) < c.Length);
+    }
+
     private static float[] InferLogits(TrainerClient client, PlanFileInfo plan, LabeledImages set, int sample) =>
         client.Infer(DeviceRun.Render(plan, new ImagePipeline(plan.Resolution), set, [sample], new byte[1]), 1).Logits;
 

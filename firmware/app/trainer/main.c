@@ -489,7 +489,8 @@ static void on_train(uint16_t seq, const uint8_t *data, uint32_t length)
 }
 
 /* Elastic selection: empty asks its state; f32 rho, u16 window, u16 calibration starts it (rho in (0, 1]) or stops it
- * (rho 0); f32 -1, u16 0, u16 0, u8 selected[candidates] sets the selection (after calibration). The reply is the state. */
+ * (rho 0); f32 -1, u16 0, u16 0, u8 selected[candidates] sets the selection (after calibration); the reply is the state.
+ * f32 -2, u16 first, u16 0 asks a page of the candidates' costs instead (after calibration). */
 static void on_elastic(uint16_t seq, const uint8_t *data, uint32_t length)
 {
     const uint8_t type = NT_MSG_ELASTIC | NT_MSG_REPLY;
@@ -502,7 +503,25 @@ static void on_elastic(uint16_t seq, const uint8_t *data, uint32_t length)
         memcpy(&rho, data, sizeof rho);
         const uint16_t window = length >= 8u ? nt_rd16(data + 4) : 0u, calibration = length >= 8u ? nt_rd16(data + 6) : 0u;
         nt_status st = NT_OK;
-        if (length == 8u && rho == 0.0f) {
+        if (rho == -2.0f && app.elastic && length == 8u && app.elastic->step >= app.elastic->calibration) {
+            /* A page of the candidates' costs from `window` on (the field carries the first index). */
+            const nt_elastic_t *el = app.elastic;
+            const uint32_t first = window < el->n ? window : el->n;
+            uint32_t count = (REPLY_PAYLOAD_BYTES - 20u) / 8u;
+            count = first + count > el->n ? el->n - first : count;
+            uint8_t *p = payload();
+            nt_wr16(p, (uint16_t)first);
+            nt_wr16(p + 2, (uint16_t)count);
+            nt_wr64(p + 4, nt_counter_ticks_to_instructions(el->full));
+            nt_wr64(p + 12, nt_counter_ticks_to_instructions(el->fixed));
+            for (uint32_t i = 0; i < count; ++i) {
+                const nt_elastic_tensor_t c = nt_elastic_cost(el, first + i);
+                nt_wr32(p + 20u + 8u * i, (uint32_t)nt_counter_ticks_to_instructions(c.t_dw));
+                nt_wr32(p + 24u + 8u * i, (uint32_t)nt_counter_ticks_to_instructions(c.t_dy));
+            }
+            send(type, NT_OK, seq, 20u + 8u * count);
+            return;
+        } else if (length == 8u && rho == 0.0f) {
             nt_elastic_stop(&app.exec);
             app.elastic = NULL;
         } else if (length == 8u) {
@@ -513,10 +532,13 @@ static void on_elastic(uint16_t seq, const uint8_t *data, uint32_t length)
             nt_elastic_t *el = (nt_elastic_t *)nt_exec_tensor(&app.exec, plan->elastic);
             st = nt_elastic_start(el, plan->tensors[plan->elastic].bytes, &app.exec, rho, window, calibration);
             app.elastic = st == NT_OK ? el : NULL;
+            if (st != NT_OK) {
+                nt_elastic_stop(&app.exec); /* a refused start leaves every parameter training, as before any */
+            }
         } else if (rho == -1.0f && app.elastic && length == 8u + app.elastic->n) {
             st = nt_elastic_set_selection(app.elastic, &app.exec, data + 8);
         } else {
-            send_status(type, seq, NT_ERR_RANGE, "an elastic request is empty, f32 rho + u16 window + u16 calibration, or f32 -1 + 4 zero bytes + a byte per candidate");
+            send_status(type, seq, NT_ERR_RANGE, "an elastic request is empty, f32 rho + u16 window + u16 calibration, f32 -1 + 4 zero bytes + a byte per candidate, or f32 -2 + u16 first + u16 0 after calibration");
             return;
         }
         if (st != NT_OK) {

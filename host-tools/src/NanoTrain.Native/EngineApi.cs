@@ -218,6 +218,9 @@ public static unsafe partial class EngineApi
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_elastic_train_step")]
     public static partial int ElasticTrainStep(void* state, void* exec, SgdConfig* sgd, float* loss, byte* predictions);
 
+    [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_elastic_use_costs")]
+    public static partial int ElasticUseCosts(void* state, ElasticTensor* costs, ulong full, ulong fixedPart);
+
     [LibraryImport(NativeLibraryLoader.LibraryName, EntryPoint = "nt_elastic_selected")]
     public static partial int ElasticSelected(void* state, uint candidate);
 
@@ -229,4 +232,13 @@ public static unsafe partial class EngineApi
 
     /// <summary>The engine's name for a status code ("crc", "range", ...).</summary>
     public static string StatusText(int status) => Marshal.PtrToStringAnsi((IntPtr)StatusName(status)) ?? "unknown";
+}
+
+/// <summary>nt_elastic_tensor_t: one candidate's costs and importance.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct ElasticTensor
+{
+    public uint Dw;
+    public uint Dy;
+    public float Importance;
 }

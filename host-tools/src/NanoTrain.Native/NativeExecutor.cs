@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using NanoTrain.Core.Common;
+using NanoTrain.Core.Device;
 
 namespace NanoTrain.Native;
 
@@ -174,6 +175,17 @@ public sealed unsafe class NativeExecutor : IDisposable
     /// <summary>Each tensor's accumulated importance (with <see cref="KeepImportance"/>).</summary>
     public float[] Importance => _importance == null ? [] : new Span<float>(_importance.Pointer, _tensors).ToArray();
 
+    private static long s_reads;
+
+    [UnmanagedCallersOnly]
+    private static ulong Read() => (ulong)Interlocked.Increment(ref s_reads);
+
+    /// <summary>
+    /// A clock for host runs, which have no instruction counter: it advances by one at each reading, so every timed piece
+    /// of work counts one tick. Enough where the costs come from a board (<see cref="UseElasticCosts"/>), or for tests.
+    /// </summary>
+    public static delegate* unmanaged<ulong> CountingClock => &Read;
+
     /// <summary>
     /// Starts elastic selection (nt_elastic_start) in the plan's workspace tensor, timed by <paramref name="clock"/>:
     /// the steps of <see cref="ElasticTrainStep"/> then train what it chooses within <paramref name="rho"/> of a full step.
@@ -183,6 +195,17 @@ public sealed unsafe class NativeExecutor : IDisposable
         EngineApi.ExecSetClock(_exec.Pointer, clock);
         _elastic = Tensor(workspace);
         Check(EngineApi.ElasticStart(_elastic, (nuint)bytes, _exec.Pointer, rho, checked((ushort)window), checked((ushort)calibration)), "elastic start");
+    }
+
+    /// <summary>Installs costs measured on a board for the same plan (nt_elastic_use_costs), after <see cref="StartElastic"/>.</summary>
+    public void UseElasticCosts(ElasticCosts costs)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        var table = costs.Dw.Select((dw, i) => new ElasticTensor { Dw = checked((uint)dw), Dy = checked((uint)costs.Dy[i]) }).ToArray();
+        fixed (ElasticTensor* p = table)
+        {
+            Check(EngineApi.ElasticUseCosts(_elastic, p, (ulong)costs.Full, (ulong)costs.Fixed), "elastic costs");
+        }
     }
 
     /// <summary>One training step under elastic selection; the loss.</summary>

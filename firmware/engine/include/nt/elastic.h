@@ -74,6 +74,7 @@ typedef struct nt_elastic {
     uint16_t chosen;      /**< candidates the current selection trains */
     uint32_t step;        /**< steps since nt_elastic_start */
     uint32_t selections;  /**< selections made */
+    uint8_t given;        /**< the costs came from nt_elastic_use_costs: calibration keeps them */
     uint64_t full;        /**< median ticks of a calibration step (forward to update) */
     uint64_t fixed;       /**< median ticks of its forward and loss, paid by every step */
     uint64_t budget;      /**< ticks the backward of a step may take: rho * full - fixed */
@@ -97,6 +98,17 @@ nt_status nt_elastic_start(nt_elastic_t *el, size_t bytes, nt_exec_t *ex, float 
 /** One training step under elastic selection (nt_exec_train_step with the current selection's mask); calibrates,
  * and chooses again when a window ends. Returns as nt_exec_train_step. */
 nt_status nt_elastic_train_step(nt_elastic_t *el, nt_exec_t *ex, const nt_sgd_config_t *sgd, float *loss, uint8_t *predictions);
+
+/**
+ * Installs costs measured elsewhere (another run of the same plan on the board, whose instruction counts a host run
+ * cannot make): each candidate's t_dw and t_dy (importance ignored), a full step's and its forward and loss's. The
+ * calibration steps still train every candidate (gathering importance) but keep these. Call after nt_elastic_start,
+ * before the calibration ends; NT_ERR_STATE otherwise.
+ */
+nt_status nt_elastic_use_costs(nt_elastic_t *el, const nt_elastic_tensor_t *costs, uint64_t full, uint64_t fixed);
+
+/** Candidate i's costs, as measured (after calibration) or given. */
+nt_elastic_tensor_t nt_elastic_cost(const nt_elastic_t *el, uint32_t i);
 
 /** Replaces the current selection with `selected` (n bytes, non-zero to train; the choice of nt_elastic_select until
  * the window ends): its mask and predicted cost. NT_ERR_STATE while calibrating (no costs yet). */

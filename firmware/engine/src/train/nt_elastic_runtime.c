@@ -85,6 +85,28 @@ void nt_elastic_stop(nt_exec_t *ex)
     nt_exec_set_importance(ex, NULL);
 }
 
+nt_status nt_elastic_use_costs(nt_elastic_t *el, const nt_elastic_tensor_t *costs, uint64_t full, uint64_t fixed)
+{
+    if (el->step >= el->calibration || !costs) {
+        return NT_ERR_STATE;
+    }
+    nt_elastic_tensor_t *own = slot(el, COSTS);
+    for (uint32_t i = 0; i < el->n; ++i) {
+        own[i].t_dw = costs[i].t_dw;
+        own[i].t_dy = costs[i].t_dy;
+    }
+    el->full = full;
+    el->fixed = fixed;
+    el->given = 1u;
+    return NT_OK;
+}
+
+nt_elastic_tensor_t nt_elastic_cost(const nt_elastic_t *el, uint32_t i)
+{
+    const nt_elastic_tensor_t none = { 0u, 0u, 0.0f };
+    return i < el->n && el->step >= el->calibration ? ((const nt_elastic_tensor_t *)slot(el, COSTS))[i] : none;
+}
+
 int nt_elastic_selected(const nt_elastic_t *el, uint32_t i)
 {
     return i < el->n && (el->step < el->calibration || ((const uint8_t *)slot(el, SELECTED))[i] != 0u);
@@ -188,7 +210,15 @@ nt_status nt_elastic_train_step(nt_elastic_t *el, nt_exec_t *ex, const nt_sgd_co
     if (st != NT_OK) {
         return st;
     }
-    if (calibrating) {
+    if (calibrating && el->given) {
+        if (el->step + 1u == el->calibration) {
+            const uint64_t target = (uint64_t)((double)el->rho * (double)el->full);
+            el->budget = target > el->fixed ? target - el->fixed : 0u;
+            ++el->step;
+            choose(el, ex, el->calibration, 1);
+            return NT_OK;
+        }
+    } else if (calibrating) {
         /* This step's costs of every candidate and its totals, kept for the medians. */
         nt_elastic_tensor_t *costs = slot(el, COSTS);
         const uint32_t *ticks = slot(el, OP_TICKS);

@@ -33,6 +33,10 @@ public sealed record BankUse(string Name, uint Free, uint Planned, uint HighWate
 public sealed record DeviceElastic(bool Running, bool Calibrating, int Candidates, int Chosen, uint Steps, uint Selections, long Full, long Fixed,
     long Budget, long Predicted, long Overhead, bool[] Selected);
 
+/// <summary>Elastic selection's costs as measured on a board: per candidate (depth order) t_dw and t_dy, a full step and
+/// its forward and loss, in instructions. A host run of the same plan can choose with them (nt_elastic_use_costs).</summary>
+public sealed record ElasticCosts(IReadOnlyList<long> Dw, IReadOnlyList<long> Dy, long Full, long Fixed);
+
 /// <summary>The device's STATS reply.</summary>
 public sealed record DeviceStats(uint Steps, uint StackBytes, uint StackHighWater, IReadOnlyList<BankUse> Banks);
 
@@ -190,6 +194,33 @@ public sealed class TrainerClient
             payload[8 + i] = selected[i] ? (byte)1 : (byte)0;
         }
         return ElasticReply(Link.Request(MessageType.Elastic, payload).Payload);
+    }
+
+    /// <summary>Every candidate's costs as the board measured them in calibration (instructions), page by page.</summary>
+    public ElasticCosts ElasticCosts()
+    {
+        var dw = new List<long>();
+        var dy = new List<long>();
+        long full = 0, fixedPart = 0;
+        while (true)
+        {
+            var payload = new byte[8];
+            BinaryPrimitives.WriteSingleLittleEndian(payload, -2f);
+            BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(4), checked((ushort)dw.Count));
+            var r = new Reader(Link.Request(MessageType.Elastic, payload).Payload, "ELASTIC costs");
+            r.U16();
+            int count = r.U16();
+            (full, fixedPart) = (r.I64(), r.I64());
+            for (int i = 0; i < count; i++)
+            {
+                dw.Add(r.U32());
+                dy.Add(r.U32());
+            }
+            if (count == 0)
+            {
+                return new ElasticCosts(dw, dy, full, fixedPart);
+            }
+        }
     }
 
     private static DeviceElastic ElasticReply(byte[] p)

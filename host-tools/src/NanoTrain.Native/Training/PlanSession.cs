@@ -1,4 +1,6 @@
+using NanoTrain.Core.Common;
 using NanoTrain.Core.Data;
+using NanoTrain.Core.Device;
 using NanoTrain.Core.Plan;
 
 namespace NanoTrain.Native.Training;
@@ -15,7 +17,12 @@ public sealed class PlanSession : IDisposable
     private readonly ImagePipeline _pipeline;
     private readonly int _pixels;
 
-    public PlanSession(PlanImage plan)
+    private readonly bool _elastic;
+
+    /// <param name="plan">A batch-1 plan.</param>
+    /// <param name="elastic">Elastic selection with costs measured on the board for this plan (the plan must reserve its
+    /// workspace); null trains every parameter.</param>
+    public PlanSession(PlanImage plan, HostElastic? elastic = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (plan.Batch != 1)
@@ -26,6 +33,19 @@ public sealed class PlanSession : IDisposable
         _exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
         _pixels = plan.Elements[plan.Input];
         _pipeline = new ImagePipeline((int)Math.Round(Math.Sqrt(_pixels)));
+        if (elastic != null)
+        {
+            if (!plan.Index.TryGetValue("elastic", out int workspace))
+            {
+                throw new NanoTrainException(ErrorKind.Usage, "elastic selection needs a plan that reserves its workspace (methods elastic and nanotrain)");
+            }
+            unsafe
+            {
+                _exec.StartElastic(workspace, plan.Elements[workspace], NativeExecutor.CountingClock, elastic.Rho, elastic.Window, elastic.Calibration);
+            }
+            _exec.UseElasticCosts(elastic.Costs);
+            _elastic = true;
+        }
     }
 
     /// <summary>One step per sample, in the given order; returns the mean loss.</summary>
@@ -39,7 +59,7 @@ public sealed class PlanSession : IDisposable
         {
             _pipeline.Render(data.Image(i), _exec.Floats(_plan.Input, _pixels));
             _exec.Bytes(_plan.Labels, 1)[0] = data.Labels[i];
-            sum += _exec.TrainStep(sgd, null);
+            sum += _elastic ? _exec.ElasticTrainStep(sgd) : _exec.TrainStep(sgd, null);
         }
         return order.Count == 0 ? 0 : sum / order.Count;
     }
@@ -63,3 +83,7 @@ public sealed class PlanSession : IDisposable
 
     public void Dispose() => _exec.Dispose();
 }
+
+/// <summary>Elastic selection in a host run: the share of a full step, steps between selections, calibration steps, and the
+/// costs a board measured for the same plan.</summary>
+public sealed record HostElastic(float Rho, int Window, int Calibration, ElasticCosts Costs);
