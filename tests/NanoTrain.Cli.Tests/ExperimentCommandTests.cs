@@ -11,7 +11,8 @@ public class ExperimentCommandTests
     [InlineData("--int8-lr-scales", "0", "error: --int8-lr-scales wants numbers within (0, 16], comma-separated; got '0'")]
     [InlineData("--methods", "gc,everything", "error: unknown method 'everything'; methods: full, last-layer, bias-only, gc, gc-apu, sparse-update, gradient-filter, elastic, nanotrain")]
     [InlineData("--epochs", "0", "error: --test must be positive and --epochs within 1..20, got 1000 and 0")]
-    [InlineData("--methods", "gc,nanotrain", "error: --methods: nanotrain chooses its tensors on the device at run time, which the host's accuracy runs do not reproduce yet; measure it with `nanotrain run --rho R`")]
+    [InlineData("--rhos", "0.5,1.5", "error: --rhos wants shares within (0, 1], got '0.5,1.5'")]
+    [InlineData("--no-device", "--methods=nanotrain", "error: elastic and nanotrain choose with costs measured on the board: drop --no-device")]
     public void BadSettingsAreUsageErrors(string option, string value, string message)
     {
         var result = CliProcess.Run("experiment", "transfer", option, value, "--out", Path.Combine(Path.GetTempPath(), "nt-never-written"));

@@ -38,13 +38,18 @@ public static class ExperimentCommand
         var board = CommonOptions.Board();
         var methods = new Option<string>("--methods")
         {
-            Description = $"comma-separated methods ({string.Join(", ", Enum.GetValues<TrainingMethod>().Where(m => !TrainingPlanner.Selects(m)).Select(TrainingPlanner.NameOf))}; " +
-                "elastic and nanotrain choose their tensors on the device and are not in this experiment yet)",
+            Description = $"comma-separated methods ({TrainingPlanner.MethodNames}); by default all but elastic and nanotrain, whose rows (one per --rhos) " +
+                "train many exact int8 tensors on the host and take hours",
             DefaultValueFactory = _ => string.Join(",", Enum.GetValues<TrainingMethod>().Where(m => !TrainingPlanner.Selects(m)).Select(TrainingPlanner.NameOf)),
         };
         var shots = new Option<string>("--shots") { Description = "training samples per class, comma-separated", DefaultValueFactory = _ => "10,50,100" };
         var lrs = new Option<string>("--lrs") { Description = "learning rates tried on the validation split, comma-separated", DefaultValueFactory = _ => "0.001,0.003,0.01,0.03" };
         var scales = new Option<string>("--int8-lr-scales") { Description = "gc, gc-apu, sparse-update, gradient-filter: the int8 convs' learning rate over the classifier's, tried on the validation split, comma-separated", DefaultValueFactory = _ => "1,0.1,0.03" };
+        var rhos = new Option<string>("--rhos")
+        {
+            Description = "elastic, nanotrain: the shares of a full step a step may cost, one row each, comma-separated (costs measured on the board, then the same choices on the host)",
+            DefaultValueFactory = _ => "0.3,0.5,0.7",
+        };
         var epochs = new Option<int>("--epochs") { Description = "epochs tried on the validation split: 1 up to this", DefaultValueFactory = _ => 3 };
         var test = new Option<int>("--test") { Description = "held-out MNIST test images (spread over the split)", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the sample choice and training order", DefaultValueFactory = _ => 1 };
@@ -56,7 +61,7 @@ public static class ExperimentCommand
             "pretrained on Fashion-MNIST, adapted to MNIST with few samples per class: each method's learning rate and epochs chosen on a validation split " +
             "carved from the training samples, top-1 on held-out MNIST (host build of the engine, the board's plan, or m7-dev's where it does not fit), " +
             "instructions per step and peak SRAM measured on the emulated board");
-        foreach (var o in new Option[] { model, checkpoint, board, methods, shots, lrs, scales, epochs, test, seed, device, output, cache, json })
+        foreach (var o in new Option[] { model, checkpoint, board, methods, shots, lrs, scales, rhos, epochs, test, seed, device, output, cache, json })
         {
             command.Options.Add(o);
         }
@@ -69,13 +74,15 @@ public static class ExperimentCommand
             var target = catalog.Get(pr.GetValue(board)!);
             var large = catalog.Get(LargeBoard);
             var chosen = pr.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TrainingPlanner.ParseMethod).Distinct().ToList();
-            if (chosen.FirstOrDefault(TrainingPlanner.Selects) is var selecting && TrainingPlanner.Selects(selecting))
-            {
-                throw new NanoTrainException(ErrorKind.Usage,
-                    $"--methods: {TrainingPlanner.NameOf(selecting)} chooses its tensors on the device at run time, which the host's accuracy runs do not reproduce yet; measure it with `nanotrain run --rho R`");
-            }
             var settings = new TransferSettings(Ints(pr.GetValue(shots)!, "--shots"), [.. Floats(pr.GetValue(lrs)!, "--lrs").Order()], pr.GetValue(epochs), 0.2, pr.GetValue(seed));
             var int8Scales = Floats(pr.GetValue(scales)!, "--int8-lr-scales");
+            var shares = Floats(pr.GetValue(rhos)!, "--rhos");
+            if (shares.Any(r => r > 1) || (chosen.Any(TrainingPlanner.Selects) && pr.GetValue(device)))
+            {
+                throw new NanoTrainException(ErrorKind.Usage, shares.Any(r => r > 1)
+                    ? $"--rhos wants shares within (0, 1], got '{pr.GetValue(rhos)}'"
+                    : "elastic and nanotrain choose with costs measured on the board: drop --no-device");
+            }
             int testCount = pr.GetValue(test);
             if (testCount < 1 || settings.MaxEpochs < 1 || settings.MaxEpochs > 20)
             {
@@ -93,9 +100,12 @@ public static class ExperimentCommand
             Directory.CreateDirectory(planDir);
             var rows = new List<MethodResult>();
             var firmware = new Dictionary<string, string>();
-            foreach (var method in chosen)
+            var runs = chosen.SelectMany(m => TrainingPlanner.Selects(m) ? shares.Select(r => (m, (float?)r)) : [(m, (float?)null)]).ToList();
+            foreach (var (method, rho) in runs)
             {
-                string name = TrainingPlanner.NameOf(method);
+                string name = TrainingPlanner.NameOf(method) + (rho is { } share ? $" ρ={share.ToString(CultureInfo.InvariantCulture)}" : "");
+                string fileName = TrainingPlanner.NameOf(method) + (rho is { } r ? $"-rho{r.ToString(CultureInfo.InvariantCulture)}" : "");
+                var elasticRun = rho is { } target2 ? new ElasticRun(target2, ElasticRun.DefaultWindow, ElasticRun.DefaultCalibration) : null;
                 progress.Info($"{name}: planning for {target.Id}");
                 // The baselines at equal memory: sparse update's tensors and gradient filtering's depth are chosen within
                 // gc-apu's SRAM when gc-apu ran before them.
@@ -118,21 +128,28 @@ public static class ExperimentCommand
                 DeviceRunReport? measured = null;
                 if (!pr.GetValue(device))
                 {
-                    string planPath = Path.Combine(planDir, $"{graph.Name}-{name}-{run.Board!.Id}.ntplan");
+                    string planPath = Path.Combine(planDir, $"{graph.Name}-{fileName}-{run.Board!.Id}.ntplan");
                     AtomicFile.WriteAllBytes(planPath, run.Plan.Bytes);
                     if (!firmware.TryGetValue(run.Board.Id, out string? elf))
                     {
                         elf = firmware[run.Board.Id] = new FirmwareBuilder(paths).Build(run.Board, "trainer", progress);
                     }
                     measured = RunCommand.WithStateFolder(null, state => DeviceRun.Execute(new DeviceRunOptions(run.Board, elf, PlanFileInfo.Read(planPath),
-                        mnistTrain.Spread(MeasuredSteps), mnistTest.Spread(0), 0.001f, settings.Seed, PlanDelivery.Flash, state), progress));
+                        mnistTrain.Spread(MeasuredSteps + (elasticRun?.Calibration ?? 0)), mnistTest.Spread(0), 0.001f, settings.Seed, PlanDelivery.Flash, state)
+                    {
+                        Elastic = elasticRun,
+                    }, progress));
                 }
                 progress.Info($"{name}: adapting to MNIST on the host engine ({run.Board!.Id}'s plan)");
                 // The same plan at each int8 share (only the training section's rate differs): the depth found above, not searched again.
                 var variants = TrainingPlanner.TrainsInt8Convs(method)
                     ? int8Scales.Select(f => (f, TrainingPlanner.Plan(graph, ck.Weights, quantized, method, run.Board, trainConvs: run.TrainedConvs, apu: apu, int8LrScale: f, sparse: sparse).Plan)).ToList()
                     : [(1f, run.Plan)];
-                var cells = TransferExperiment.Run(variants, mnistTrain, mnistTest, settings, progress, name);
+                var hostElastic = elasticRun != null
+                    ? new HostElastic(elasticRun.Rho, elasticRun.Window, elasticRun.Calibration,
+                        measured?.ElasticCosts ?? throw new NanoTrainException(ErrorKind.Device, $"{name}: the board reported no elastic costs"))
+                    : null;
+                var cells = TransferExperiment.Run(variants, mnistTrain, mnistTest, settings, progress, name, hostElastic);
                 rows.Add(new MethodResult(name, onBoard, run, measured, cells));
             }
             var result = new TransferResult(graph.Name, target, commit, CommandLine(pr.Tokens.Select(t => t.Value)), settings, mnistTest.Count, rows);
@@ -205,6 +222,8 @@ public static class ExperimentCommand
             ["trainedConvs"] = m.OnBoard.TrainedConvs,
             ["sparseTensors"] = m.OnBoard.Method == TrainingMethod.SparseUpdate ? new JsonArray(m.OnBoard.SparseTensors.Select(t => (JsonNode)t).ToArray()) : null,
             ["patch"] = m.OnBoard.Patch,
+            ["rho"] = m.Measured?.Elastic != null ? m.Measured.ElasticRho : null,
+            ["achievedRho"] = m.Measured?.AchievedRho,
             ["measuredOn"] = m.Run.Board!.Id,
             ["accuracyOn"] = $"host engine, {m.Run.Board.Id} plan",
             ["instructions"] = m.Measured == null ? null : new JsonObject
@@ -256,6 +275,14 @@ public static class ExperimentCommand
                 $"each conv's bias and weights trained alone with the classifier on {SparseSelection.ProxyFit} MNIST training images and measured on {SparseSelection.ProxyEval} others (seed {SparseSelection.Seed}), " +
                 $"then added by gain while the plan fits: {string.Join(", ", sparse.OnBoard.SparseTensors.Select(t => $"`{t}`"))}.\n\n");
         }
+        if (r.Methods.Any(m => m.Measured?.Elastic != null))
+        {
+            md.Append(CultureInfo.InvariantCulture,
+                $"Rows with ρ choose their tensors on the board at run time (elastic selection): {ElasticRun.DefaultCalibration} calibration steps train every candidate and measure its costs, ");
+            md.Append(CultureInfo.InvariantCulture,
+                $"then every {ElasticRun.DefaultWindow} steps the most important tensors that fit ρ of a full step train. The host runs make the board's choices with the board's costs; ");
+            md.Append("their instructions per step are the median after calibration, with its share of a full step.\n\n");
+        }
         if (r.Methods.FirstOrDefault(m => m.OnBoard.Method == TrainingMethod.GradientFilter) is { } filter)
         {
             md.Append(CultureInfo.InvariantCulture,
@@ -272,7 +299,8 @@ public static class ExperimentCommand
             string sram = N(m.PlannedSram) + (m.Measured == null ? "" : $" ({N(m.Measured.Banks.Sum(b => b.HighWaterBytes))} on {m.Run.Board!.Id})");
             string steps = m.Measured == null ? "not measured" :
                 $"{N(m.Measured.MedianStep.Forward)} / {N(m.Measured.MedianStep.BackwardDx + m.Measured.MedianStep.BackwardDw + m.Measured.MedianStep.Loss)} / {N(m.Measured.MedianStep.Update)} = **{N(m.Measured.MedianStep.Total)}**" +
-                (m.OnBoard.Fits ? "" : $" ({m.Run.Board!.Id})");
+                (m.OnBoard.Fits ? "" : $" ({m.Run.Board!.Id})") +
+                (m.Measured?.AchievedRho is { } achieved ? $", {achieved.ToString("P1", CultureInfo.InvariantCulture)} of a full step" : "");
             string what = m.OnBoard.TrainedConvs > 0 ? $" ({m.OnBoard.TrainedConvs} convs)" : m.OnBoard.Method == TrainingMethod.SparseUpdate ? $" ({m.OnBoard.SparseTensors.Count} tensors)" : "";
             md.Append(CultureInfo.InvariantCulture, $"| {m.Name}{what} | {(m.OnBoard.Fits ? "yes" : "no")} | {sram} | {steps} | {P(m.Cells.FirstOrDefault()?.Before ?? 0)} | ");
             md.Append(string.Join(" | ", m.Cells.Select(c => P(c.After))));

@@ -185,7 +185,7 @@ public static class RunCommand
             AnsiConsole.MarkupLineInterpolated(
                 $"[grey]mean loss, first {tenth} steps {r.Losses.Take(tenth).Average():F4} → last {tenth} steps {r.Losses.TakeLast(tenth).Average():F4}[/]");
         }
-        var phases = new Table().AddColumn("instructions per training step (median)").AddColumn(new TableColumn("instructions").RightAligned());
+        var phases = new Table().AddColumn(r.Elastic != null ? "instructions per training step (median after calibration)" : "instructions per training step (median)").AddColumn(new TableColumn("instructions").RightAligned());
         var m = r.MedianStep;
         foreach (var (name, value) in new[] { ("forward", m.Forward), ("loss", m.Loss), ("backward dx", m.BackwardDx), ("backward dW", m.BackwardDw), ("update", m.Update), ("step", m.Total) })
         {

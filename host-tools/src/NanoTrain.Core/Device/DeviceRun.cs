@@ -59,6 +59,9 @@ public sealed record DeviceRunReport(
     /// <summary>With elastic selection: the median step after calibration over a full step's instructions (the target is rho).</summary>
     public double? AchievedRho => Elastic is { Full: > 0 } e && Steps.Count > Calibration ? DeviceRun.MedianAfter(Steps, Calibration) / e.Full : null;
 
+    /// <summary>With elastic selection, after calibration: each candidate's costs as the board measured them.</summary>
+    public ElasticCosts? ElasticCosts { get; init; }
+
     /// <summary>With elastic selection: how many of <see cref="Steps"/> were calibration steps.</summary>
     public int Calibration { get; init; }
 
@@ -159,6 +162,7 @@ public static class DeviceRun
         double after = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 after training", inferInstructions);
         var stats = client.Stats();
         var elasticState = o.Elastic != null ? client.ElasticStatus() : null;
+        var elasticCosts = elasticState is { Calibrating: false } ? client.ElasticCosts() : null;
 
         var banks = stats.Banks.Select(b =>
         {
@@ -167,10 +171,11 @@ public static class DeviceRun
         }).ToList();
         return new DeviceRunReport(
             o.Board.Id, plan.Path, commandLine, hello, batches * plan.Batch, o.TestSet.Count / plan.Batch * plan.Batch, before, after,
-            losses, steps, Median(steps), MedianOf(inferInstructions), banks, stats.StackBytes, stats.StackHighWater,
+            losses, steps, Median(o.Elastic != null && steps.Count > o.Elastic.Calibration ? steps.Skip(o.Elastic.Calibration).ToList() : steps),
+            MedianOf(inferInstructions), banks, stats.StackBytes, stats.StackHighWater,
             hello.FlashUsed, plan.Bytes.Length, o.Board.Flash.Size, clock.Elapsed)
         {
-            Elastic = elasticState, Calibration = o.Elastic?.Calibration ?? 0, ElasticRho = o.Elastic?.Rho ?? 0,
+            Elastic = elasticState, ElasticCosts = elasticCosts, Calibration = o.Elastic?.Calibration ?? 0, ElasticRho = o.Elastic?.Rho ?? 0,
         };
     }
 

@@ -57,8 +57,9 @@ public static class TransferExperiment
     /// as the int8 learning-rate scale, and the plan made with it) are chosen among on validation like the learning
     /// rate; <paramref name="test"/> is never used to choose anything.
     /// </summary>
+    /// <param name="elastic">For methods that choose their tensors at run time: the selection and the board's costs.</param>
     public static IReadOnlyList<TransferCell> Run(IReadOnlyList<(float Variant, PlanImage Plan)> variants, LabeledImages train, LabeledImages test, TransferSettings settings,
-        IProgressSink? progress = null, string label = "")
+        IProgressSink? progress = null, string label = "", HostElastic? elastic = null)
     {
         ArgumentNullException.ThrowIfNull(variants);
         if (variants.Count == 0)
@@ -88,7 +89,7 @@ public static class TransferExperiment
             int done = 0;
             Parallel.For(0, configs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
             {
-                using var session = new PlanSession(variants[k / rates].Plan);
+                using var session = new PlanSession(variants[k / rates].Plan, elastic);
                 for (int e = 0; e < settings.MaxEpochs; e++)
                 {
                     session.Train(train, Epoch(fit, settings.Seed, e), settings.LearningRates[k % rates]);
@@ -111,7 +112,7 @@ public static class TransferExperiment
             var (variant, plan) = variants[bestK / rates];
             float lr = settings.LearningRates[bestK % rates];
             var all = fit.Concat(validation).ToArray();
-            using var final = new PlanSession(plan);
+            using var final = new PlanSession(plan, elastic);
             for (int e = 0; e <= bestE; e++)
             {
                 final.Train(train, Epoch(all, settings.Seed, e), lr);
