@@ -90,7 +90,7 @@ public class PlanCommandTests
         Assert.True(json.GetProperty("fits").GetBoolean());
         Assert.True(File.Exists(plan));
 
-        foreach (var (method, patch, message) in new[] { ("gc", "1", "--patch 1: give 0 (whole maps) or a side of at least 2"), ("last-layer", "2", "--patch is for the condensing methods (gc, gc-apu, gradient-filter), not last-layer") })
+        foreach (var (method, patch, message) in new[] { ("gc", "1", "--patch 1: give 0 (whole maps) or a side of at least 2"), ("last-layer", "2", "--patch is for the condensing methods (gc, gc-apu, gradient-filter, nanotrain), not last-layer") })
         {
             string other = Path.Combine(dir, method + ".ntplan");
             var bad = CliProcess.Run("plan", "--model", "mbv2-w0.35", "--board", "stm32f746", "--method", method, "--patch", patch, "--out", other);

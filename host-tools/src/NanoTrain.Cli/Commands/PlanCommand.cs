@@ -35,7 +35,7 @@ public static class PlanCommand
         var trainConvs = new Option<int>("--train-convs") { Description = "gc, gc-apu, gradient-filter: how many of the deepest convs train (default: the trailing convs with at most 4 output positions per patch, as many as fit the budget)", DefaultValueFactory = _ => 0 };
         var patch = new Option<int>("--patch")
         {
-            Description = $"gc, gc-apu, gradient-filter: average gradients over r x r patches of each map instead of the whole map (finer gradients, more memory); 0: whole maps (gradient-filter: {TrainingPlanner.DefaultFilterPatch})",
+            Description = $"gc, gc-apu, gradient-filter, nanotrain: average gradients over r x r patches of each map instead of the whole map (finer gradients, more memory); 0: whole maps (gradient-filter: {TrainingPlanner.DefaultFilterPatch})",
             DefaultValueFactory = _ => 0,
         };
         var fraction = new Option<double>("--update-fraction") { Description = "gc-apu: share of each trained conv's filters updated per round, in (0, 1]", DefaultValueFactory = _ => AlternantUpdate.DefaultFraction };

@@ -157,7 +157,7 @@ public static class TrainingPlanner
         if (patch < 0 || patch == 1 || (patch > 0 && !Condenses(method)))
         {
             throw new NanoTrainException(ErrorKind.Usage, patch > 1
-                ? $"--patch is for the condensing methods (gc, gc-apu, gradient-filter), not {NameOf(method)}"
+                ? $"--patch is for the condensing methods (gc, gc-apu, gradient-filter, nanotrain), not {NameOf(method)}"
                 : $"--patch {patch}: give 0 (whole maps) or a side of at least 2 (1 is the exact gradient: full or sparse-update)");
         }
         return method == TrainingMethod.GradientFilter && patch == 0 ? DefaultFilterPatch : patch;
