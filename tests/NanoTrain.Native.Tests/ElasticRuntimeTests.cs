@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using NanoTrain.Core.Model;
 using NanoTrain.Core.Plan;
 using NanoTrain.Core.Quantization;
@@ -11,12 +10,6 @@ namespace NanoTrain.Native.Tests;
 /// </summary>
 public unsafe class ElasticRuntimeTests
 {
-    private static long s_reads;
-
-    /// <summary>A clock that advances by one at each reading.</summary>
-    [UnmanagedCallersOnly]
-    private static ulong Reads() => (ulong)Interlocked.Increment(ref s_reads);
-
     [Theory]
     [InlineData(10, 3, 1)]
     [InlineData(600, 200, 110)]
@@ -51,7 +44,7 @@ public unsafe class ElasticRuntimeTests
         Assert.Contains("elastic selection", plan.Memory!.Categories.Keys);
         using var exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
         int workspace = plan.Index["elastic"];
-        exec.StartElastic(workspace, plan.Elements[workspace], &Reads, 0.6f, 4, 3);
+        exec.StartElastic(workspace, plan.Elements[workspace], NativeExecutor.CountingClock, 0.6f, 4, 3);
         var status = exec.Elastic;
         Assert.Equal(trainable.Count, status.Candidates);
         var input = TestModels.Input(g, 1, 4);

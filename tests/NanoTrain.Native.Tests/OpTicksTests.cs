@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using NanoTrain.Core.Plan;
 using NanoTrain.Core.Quantization;
 
@@ -11,12 +10,6 @@ namespace NanoTrain.Native.Tests;
 /// </summary>
 public unsafe class OpTicksTests
 {
-    private static long s_reads;
-
-    /// <summary>A clock that advances by one at each reading: every timed piece of work counts.</summary>
-    [UnmanagedCallersOnly]
-    private static ulong Reads() => (ulong)Interlocked.Increment(ref s_reads);
-
     /// <summary>The op that reads tensor <paramref name="tensor"/> as in[1] (a conv's or FC's weights).</summary>
     private static int OpOfWeight(PlanImage plan, int tensor)
     {
@@ -34,7 +27,7 @@ public unsafe class OpTicksTests
         var image = TrainingPlanner.Plan(g, weights, model, TrainingMethod.Gc, null, trainConvs: convs.Count).Plan;
         int ops = BinaryPrimitives.ReadUInt16LittleEndian(image.Bytes.AsSpan(36));
         using var exec = new NativeExecutor(image.Bytes, image.SpaceSizes);
-        exec.SetClock(&Reads, ops);
+        exec.SetClock(NativeExecutor.CountingClock, ops);
         var input = TestModels.Input(g, 1, 4);
         var labels = TestModels.Labels(g, 1, 4);
         // The last two convs' tensors and the classifier, then only the classifier.
