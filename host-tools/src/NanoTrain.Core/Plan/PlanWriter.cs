@@ -466,9 +466,14 @@ public static class PlanWriter
                 {
                     throw new NanoTrainException(ErrorKind.Usage, $"{name}: elastic selection needs trainable tensors to choose from");
                 }
-                // Sized for the plan as it will be, this tensor included; zeroed once and kept for the whole run.
-                long bytes = ElasticState.Bytes(_tensors.Count + 1, _ops.Count, _trainable.Count);
-                elastic = (ushort)AddTensor("elastic", PlanFormat.DtypeU8, 1, [1, 1, 1, checked((int)bytes)], PlanFormat.FlagZero);
+                // Sized for the plan as it will be, this tensor included (rows of 64 bytes: dims are 16-bit); zeroed once and
+                // kept for the whole run.
+                long rows = (ElasticState.Bytes(_tensors.Count + 1, _ops.Count, _trainable.Count) + 63) / 64;
+                if (rows > ushort.MaxValue)
+                {
+                    throw new NanoTrainException(ErrorKind.Usage, $"{name}: elastic selection's workspace for {_trainable.Count} tensors would be {rows * 64:N0} B, more than a plan tensor holds");
+                }
+                elastic = (ushort)AddTensor("elastic", PlanFormat.DtypeU8, 1, [1, 1, (int)rows, 64], PlanFormat.FlagZero);
             }
             return Serialize(scratch, elastic, classes);
         }
