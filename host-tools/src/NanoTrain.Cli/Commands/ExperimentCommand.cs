@@ -103,9 +103,14 @@ public static class ExperimentCommand
             var runs = chosen.SelectMany(m => TrainingPlanner.Selects(m) ? shares.Select(r => (m, (float?)r)) : [(m, (float?)null)]).ToList();
             foreach (var (method, rho) in runs)
             {
-                string name = TrainingPlanner.NameOf(method) + (rho is { } share ? $" ρ={share.ToString(CultureInfo.InvariantCulture)}" : "");
-                string fileName = TrainingPlanner.NameOf(method) + (rho is { } r ? $"-rho{r.ToString(CultureInfo.InvariantCulture)}" : "");
-                var elasticRun = rho is { } target2 ? new ElasticRun(target2, ElasticRun.DefaultWindow, ElasticRun.DefaultCalibration) : null;
+                string name = TrainingPlanner.NameOf(method), fileName = name;
+                ElasticRun? elasticRun = null;
+                if (rho is { } share)
+                {
+                    string text = share.ToString(CultureInfo.InvariantCulture);
+                    (name, fileName) = ($"{name} ρ={text}", $"{name}-rho{text}");
+                    elasticRun = new ElasticRun(share, ElasticRun.DefaultWindow, ElasticRun.DefaultCalibration);
+                }
                 progress.Info($"{name}: planning for {target.Id}");
                 // The baselines at equal memory: sparse update's tensors and gradient filtering's depth are chosen within
                 // gc-apu's SRAM when gc-apu ran before them.
