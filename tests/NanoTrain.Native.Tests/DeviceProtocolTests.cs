@@ -210,8 +210,7 @@ public class DeviceProtocolTests
         Assert.True(costs.Full > costs.Fixed && costs.Dw.Sum() > 0);
 
         using var host = new NativeExecutor(plan.Bytes, [.. plan.Spaces.Select(s => s.Bytes)]);
-        int workspace = BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(52)) + 16));
-        int bytes = BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(44)) + (workspace * 32) + 8));
+        var (workspace, bytes) = plan.ElasticWorkspace!.Value;
         host.StartElastic(workspace, bytes, NativeExecutor.CountingClock, 0.4f, 4, 2);
         host.UseElasticCosts(costs);
         for (int i = 0; i < samples.Count; i++)

@@ -259,8 +259,10 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
         nt_conv2d_params_t p;
         nt_plan_conv_params(plan, op, &p);
         const nt_s8_quant_t q = s8_quant(ex, op);
-        nt_gc_grid_t grid;
-        (void)nt_plan_gc_grid(plan, op->out[0], &grid);
+        nt_gc_grid_t grid; /* the condensed output gradient's patches, when the conv condenses */
+        if (op->saved[0] != NT_PLAN_NONE || op->saved[1] != NT_PLAN_NONE) {
+            (void)nt_plan_gc_grid(plan, op->out[0], &grid);
+        }
         if (op->saved[0] != NT_PLAN_NONE) {
             const float *scales = f32(ex, op->in[5]);
             nt_conv2d_s8_gc_sums(&p, &grid, nt_plan_gc_taps(plan, op), q.input_offset, scales[p.out_c], s8(ex, op->in[0]),
@@ -397,8 +399,10 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
     const int exact = nt_plan_s8_conv_exact(plan, op);
     const nt_s8_quant_t q = s8_quant(ex, op);
     nt_gc_grid_t out_grid, in_grid; /* the condensed gradients' patches (1 x 1: the whole map) */
-    (void)nt_plan_gc_grid(plan, op->out[0], &out_grid);
-    (void)nt_plan_gc_grid(plan, op->in[0], &in_grid);
+    if (!exact) {
+        (void)nt_plan_gc_grid(plan, op->out[0], &out_grid);
+        (void)nt_plan_gc_grid(plan, op->in[0], &in_grid);
+    }
     uint64_t t0 = now(ex);
     if (exact) {
         if (q.act_min > -128 || q.act_max < 127) {

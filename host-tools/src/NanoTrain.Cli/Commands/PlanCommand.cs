@@ -175,9 +175,8 @@ public static class PlanCommand
         }
         if (TrainingPlanner.Selects(plan.Method))
         {
-            int candidates = plan.Method == TrainingMethod.Elastic ? plan.SparseTensors.Count + 2 : (2 * plan.TrainedConvs) + 2;
             AnsiConsole.MarkupLineInterpolated(
-                $"elastic selection on the device: {candidates} candidate tensors, {Bytes(plan.Plan.Memory!.Categories.GetValueOrDefault("elastic selection"))} B of workspace; train with `nanotrain run --rho R`");
+                $"elastic selection on the device: {plan.Plan.Trainable.Count} candidate tensors, {Bytes(plan.Plan.Memory!.Categories.GetValueOrDefault("elastic selection"))} B of workspace; train with `nanotrain run --rho R`");
         }
         if (plan.Method == TrainingMethod.SparseUpdate)
         {

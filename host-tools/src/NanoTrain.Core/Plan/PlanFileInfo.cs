@@ -19,8 +19,11 @@ public sealed record PlanFileInfo(
     /// <summary>Tensor indices of the input, the labels and the logits.</summary>
     public (int Input, int Labels, int Logits) Tensors { get; init; }
 
-    /// <summary>The plan reserves elastic selection's workspace (plans of the elastic and nanotrain methods).</summary>
-    public bool Elastic { get; init; }
+    /// <summary>Elastic selection's workspace tensor and its bytes, when the plan reserves one (the elastic and nanotrain methods).</summary>
+    public (int Index, int Bytes)? ElasticWorkspace { get; init; }
+
+    /// <summary>The plan reserves elastic selection's workspace.</summary>
+    public bool Elastic => ElasticWorkspace != null;
 
     /// <summary>Side of the (square) input image.</summary>
     public int Resolution => InputDims[1];
@@ -115,10 +118,11 @@ public sealed record PlanFileInfo(
         {
             throw Bad("train.input", $"input dims [{string.Join(',', inputTensor.Dims)}] are not a batch of square one-channel f32 images");
         }
+        int elastic = BinaryPrimitives.ReadUInt16LittleEndian(train[16..]);
         return new PlanFileInfo(path, bytes, board, batch, crc, spaces, inputTensor.Dims, inputTensor.Bytes, labelsBytes, logitsTensor.Dims[3], trainable)
         {
             Tensors = (input, labels, logits),
-            Elastic = BinaryPrimitives.ReadUInt16LittleEndian(train[16..]) != PlanFormat.None,
+            ElasticWorkspace = elastic != PlanFormat.None ? (elastic, Tensor(elastic, "train.elastic").Bytes) : null,
         };
     }
 }
