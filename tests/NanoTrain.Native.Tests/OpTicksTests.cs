@@ -11,7 +11,7 @@ namespace NanoTrain.Native.Tests;
 public unsafe class OpTicksTests
 {
     /// <summary>The op that reads tensor <paramref name="tensor"/> as in[1] (a conv's or FC's weights).</summary>
-    private static int OpOfWeight(PlanImage plan, int tensor)
+    internal static int OpOfWeight(PlanImage plan, int tensor)
     {
         int ops = BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(PlanFormat.Header.OpsOffset));
         int count = BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(36));
@@ -65,8 +65,7 @@ public class ImportanceTests
     private static int FcInput(PlanImage plan)
     {
         int ops = BinaryPrimitives.ReadInt32LittleEndian(plan.Bytes.AsSpan(PlanFormat.Header.OpsOffset));
-        int count = BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(36));
-        int op = Enumerable.Range(0, count).Single(i => BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(ops + (i * PlanFormat.OpBytes) + 6)) == plan.Index["fc.w"]);
+        int op = OpTicksTests.OpOfWeight(plan, plan.Index["fc.w"]);
         return BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(ops + (op * PlanFormat.OpBytes) + 4));
     }
 
