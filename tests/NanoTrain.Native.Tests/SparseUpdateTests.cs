@@ -51,6 +51,52 @@ public class SparseUpdateTests
         }
     }
 
+    /// <summary>
+    /// An int8 output at either end of its clamp passes no gradient back, also when that clamp spans the whole int8
+    /// range (ReLU6 quantized at 6/255, or a map whose calibrated range stays under 6): the exact backward zeroes the
+    /// output gradient there, and condensing counts the active outputs of every conv it trains.
+    /// </summary>
+    [Fact]
+    public void SaturatedOutputsPassNoGradientEvenWhenTheClampIsTheWholeInt8Range()
+    {
+        var (model, weights, _) = TestModels.QuantizedTiny(5, 6, 16, 8);
+        var g = TestModels.Tiny();
+        var convs = model.Ops.OfType<QuantizedConv>().ToList();
+        var full = convs.Where(c => c.Quant.ActMin == -128 && c.Quant.ActMax == 127).ToList();
+        Assert.NotEmpty(full);
+        var fc = g.Layers.OfType<FcLayer>().Last();
+        var classifier = new Dictionary<string, float[]> { ["fc.w"] = weights[fc.Weight], ["fc.b"] = weights[fc.Bias] };
+        var trainable = convs.SelectMany(c => new[] { c.Name + ".w.s8", c.Name + ".b.s32" }).Concat(["fc.w", "fc.b"]).ToHashSet(StringComparer.Ordinal);
+        var plan = PlanWriter.WriteInt8WithFp32Classifier(model, classifier, new PlanOptions { Trainable = trainable });
+        using var exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
+        var input = TestModels.Input(g, 1, 9);
+        input.CopyTo(exec.Floats(plan.Input, input.Length));
+        TestModels.Labels(g, 1, 9).CopyTo(exec.Bytes(plan.Labels, 1));
+        exec.TrainStep(new SgdConfig { Lr = 0f }, null);
+        int saturated = 0, flowing = 0;
+        foreach (var conv in full)
+        {
+            int y = plan.Index[conv.Output], dy = plan.Index["grad:" + conv.Output];
+            var outputs = exec.Bytes(y, plan.Elements[y]).ToArray();
+            var grads = exec.Floats(dy, plan.Elements[dy]).ToArray();
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                if ((sbyte)outputs[i] is -128 or 127)
+                {
+                    Assert.True(grads[i] == 0f, $"{conv.Name}: output {i} is {(sbyte)outputs[i]} (saturated) but passes gradient {grads[i]}");
+                    saturated++;
+                }
+                else
+                {
+                    flowing += grads[i] != 0f ? 1 : 0;
+                }
+            }
+        }
+        Assert.True(saturated > 0 && flowing > 0, $"{saturated} saturated outputs, {flowing} passing gradient");
+        var condensed = PlanWriter.WriteInt8WithFp32Classifier(model, classifier, new PlanOptions { Trainable = trainable, Condense = true });
+        Assert.All(convs, c => Assert.True(condensed.Index.ContainsKey(c.Name + ".active"), $"{c.Name} keeps no active counts"));
+    }
+
     [Fact]
     public void PlannedLayoutKeepsWhatTheExactBackwardReads()
     {

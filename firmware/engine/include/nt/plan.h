@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define NT_PLAN_MAGIC 0x4C50544Eu /* "NTPL" read as a little-endian u32 */
-#define NT_PLAN_VERSION 3u
+#define NT_PLAN_VERSION 4u
 #define NT_PLAN_HEADER_BYTES 64u
 #define NT_PLAN_SPACE_BYTES 16u
 #define NT_PLAN_TENSOR_BYTES 32u

@@ -4,7 +4,7 @@ namespace NanoTrain.Core.Plan;
 public static class PlanFormat
 {
     public const uint Magic = 0x4C50544E; // "NTPL"
-    public const ushort Version = 3;
+    public const ushort Version = 4;
     public const int HeaderBytes = 64;
     public const int SpaceBytes = 16;
     public const int TensorBytes = 32;

@@ -282,8 +282,9 @@ public static class PlanWriter
                         if (backward)
                         {
                             // Weight scales, then the input scale. Condensed: the sums pair with the output's mean gradient for
-                            // dW; the counts carry that gradient through the fused clamp (none when the clamp is the int8
-                            // range). Exact: the backward reads the input and the output themselves (see Lifetimes).
+                            // dW; the counts carry that gradient through the clamp (the fused activation's, or the int8 range's:
+                            // an output at either end of its range passes no gradient, even when that range is ReLU6's
+                            // [0, 6] at scale 6/255). Exact: the backward reads the input and the output themselves (see Lifetimes).
                             o.In[5] = Const(conv.Name + ".scales", [.. conv.WeightScale, model.Activations[conv.Input].Scale], PlanFormat.DtypeF32, [1, 1, 1, cout + 1]);
                             int[] grid = Patches(conv.Output);
                             int patches = grid[1] * grid[2];
@@ -294,7 +295,7 @@ public static class PlanWriter
                                 int[] sums = patches == 1 ? (options.CentreSums ? [n, 1, 1, cin] : [n, conv.Kernel, conv.Kernel, cin]) : [n, patches, taps, cin];
                                 o.Saved[0] = (ushort)AddTensor(conv.Name + ".sums", PlanFormat.DtypeF32, 2, sums, 0);
                             }
-                            if (options.Condense && (conv.Quant.ActMin > -128 || conv.Quant.ActMax < 127))
+                            if (options.Condense)
                             {
                                 o.Saved[1] = (ushort)AddTensor(conv.Name + ".active", PlanFormat.DtypeF32, 2, grid[..3].Append(cout).ToArray(), 0);
                             }
@@ -799,11 +800,7 @@ public static class PlanWriter
                             {
                                 Touch(op.In[0], step); // exact dW reads the int8 input
                             }
-                            var (actMin, actMax) = PlanFormat.Unpack16(op.Params[5]);
-                            if (actMin > -128 || actMax < 127)
-                            {
-                                Touch(op.Out[0], step); // and the clamp its int8 output
-                            }
+                            Touch(op.Out[0], step); // and the clamp its int8 output
                         }
                         break;
                     case PlanFormat.OpRelu6:
