@@ -355,7 +355,8 @@ void nt_conv2d_s8_bwd_in(const nt_conv2d_params_t *p, const float *dy, const int
  * input [n, in_h, in_w, in_c] the forward ran on; dy: f32 [n, out_h, out_w, out_c] (after nt_conv2d_s8_bwd_clamp).
  * Each weight's step is rounded once for the whole batch, weight by weight in the int8 layout's order, drawing
  * one number from *rng each. ages, w and b as in nt_conv2d_s8_gc_update; filters whose dy is all 0 are skipped,
- * drawing nothing. No scratch: each weight's gradient is summed where it is used. sq as in nt_conv2d_s8_gc_update.
+ * drawing nothing. No scratch: a filter's gradients are summed 32 input channels at a time (every tap at once when
+ * depthwise, kernel <= 7) in a stack array of 49 floats. sq as in nt_conv2d_s8_gc_update.
  */
 void nt_conv2d_s8_bwd_update(const nt_conv2d_params_t *p, int32_t input_offset, const int8_t *x, const float *dy, const float *scales, float lr,
                              const uint8_t *ages, int8_t *w, int32_t *b, uint32_t *rng, float *sq);
