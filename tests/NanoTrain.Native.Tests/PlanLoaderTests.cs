@@ -114,6 +114,28 @@ public class PlanLoaderTests
         Assert.Equal($"plan rejected: range at op {victim}", Reject(bytes, plan));
     }
 
+    [Fact]
+    public void ACondensingInt8ConvWithoutItsActiveCountsIsRejected()
+    {
+        // Without them the output gradient would pass its clamp unchecked; every condensing conv that trains keeps them.
+        var (model, weights, _) = TestModels.QuantizedTiny(5, 6, 16, 8);
+        var g = TestModels.Tiny();
+        int convs = model.Ops.OfType<Core.Quantization.QuantizedConv>().Count();
+        var plan = TrainingPlanner.Plan(g, weights, model, TrainingMethod.Gc, board: null, trainConvs: convs).Plan;
+        using (new NativeExecutor(plan.Bytes, plan.SpaceSizes))
+        {
+        }
+        var bytes = (byte[])plan.Bytes.Clone();
+        int ops = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(PlanFormat.Header.OpsOffset));
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(36));
+        int victim = Enumerable.Range(0, count).Last(i => bytes[ops + (i * PlanFormat.OpBytes)] == PlanFormat.OpConv2dS8);
+        var saved1 = bytes.AsSpan(ops + (victim * PlanFormat.OpBytes) + 22);
+        Assert.NotEqual(PlanFormat.None, BinaryPrimitives.ReadUInt16LittleEndian(saved1));
+        BinaryPrimitives.WriteUInt16LittleEndian(saved1, PlanFormat.None);
+        Recrc(bytes);
+        Assert.Equal($"plan rejected: range at op {victim}", Reject(bytes, plan));
+    }
+
     [Theory]
     [InlineData("horizon")]
     [InlineData("count")]

@@ -435,6 +435,12 @@ int32_t nt_plan_gc_taps(const nt_plan_t *plan, const nt_plan_op_t *op)
 }
 
 /* Optional saved tensor of a condensing op: NONE, or writable f32 with these dims. */
+/* Tensor `index` (or none) is a trainable parameter. */
+static int is_param(const nt_plan_t *plan, uint16_t index)
+{
+    return index != NT_PLAN_NONE && (plan->tensors[index].flags & NT_TENSOR_PARAM) != 0u;
+}
+
 static int saved_ok(const nt_plan_t *plan, uint16_t index, uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3)
 {
     return index == NT_PLAN_NONE ||
@@ -506,7 +512,7 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
              * the input kept apart from the output when dW reads it. */
             const nt_plan_tensor_t *yt = &plan->tensors[y];
             const int overlap = xt->space == yt->space && xt->offset < yt->offset + yt->bytes && yt->offset < xt->offset + xt->bytes;
-            return (yt->grad == NT_PLAN_NONE || op->in[5] != NT_PLAN_NONE) && !(overlap && (plan->tensors[op->in[1]].flags & NT_TENSOR_PARAM) != 0u);
+            return (yt->grad == NT_PLAN_NONE || op->in[5] != NT_PLAN_NONE) && !(overlap && is_param(plan, op->in[1]));
         }
         /* Condensed: every gradient on either side is over a grid of patches (a vector for the whole map), the sums and
          * counts are over the output's, and the scales are there. */
@@ -515,8 +521,11 @@ static int condensing_ok(const nt_plan_t *plan, const nt_plan_op_t *op)
             !saved_ok(plan, op->saved[1], plan->batch, (uint32_t)grid.rows, (uint32_t)grid.cols, plan->tensors[y].dims[3])) {
             return 0;
         }
-        const int backward = xt->grad != NT_PLAN_NONE || op->saved[0] != NT_PLAN_NONE || op->saved[1] != NT_PLAN_NONE;
-        if (backward && (op->in[5] == NT_PLAN_NONE || !grid_grad(plan, y))) {
+        /* A backward (an input gradient or a trained parameter) carries the output gradient through the clamp by the
+         * active counts, which every condensing conv keeps (an output at an end of the int8 range is clamped too). */
+        const int backward = xt->grad != NT_PLAN_NONE || op->saved[0] != NT_PLAN_NONE || op->saved[1] != NT_PLAN_NONE ||
+                             is_param(plan, op->in[1]) || is_param(plan, op->in[2]);
+        if (backward && (op->in[5] == NT_PLAN_NONE || op->saved[1] == NT_PLAN_NONE || !grid_grad(plan, y))) {
             return 0;
         }
         return (xt->grad == NT_PLAN_NONE || grid_grad(plan, x)) && (plan->tensors[y].grad == NT_PLAN_NONE || grid_grad(plan, y));

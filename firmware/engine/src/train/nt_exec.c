@@ -407,8 +407,8 @@ static nt_status backward_conv_s8(nt_exec_t *ex, const nt_plan_op_t *op, const n
     if (exact) {
         /* Always: an output at the end of the int8 range is saturated too (ReLU6 at scale 6/255 spans it all). */
         nt_conv2d_s8_bwd_clamp(p.n * p.out_h * p.out_w * p.out_c, q.act_min, q.act_max, s8(ex, op->out[0]), dy);
-    } else if (op->saved[1] != NT_PLAN_NONE) {
-        const float *active = f32(ex, op->saved[1]);
+    } else {
+        const float *active = f32(ex, op->saved[1]); /* the loader checked it is there */
         float *g = dy;
         for (int32_t n = 0; n < p.n; ++n) {
             for (int32_t pr = 0; pr < out_grid.rows; ++pr) {
