@@ -1,11 +1,12 @@
 /* The learned-weight slots of an emulated board: a host file reached by semihosting (QEMU's working
- * directory), slot k at offset k * NT_STORE_SLOT_BYTES. */
+ * directory), slot k at offset k * NT_STORE_SLOT_BYTES. It stands for a board's external storage (an
+ * SD card or QSPI flash, as OpenMV boards have), so a slot holds what the larger plans train. */
 #include "nt/slots.h"
 #include "nt_board.h"
 
 #define NT_STORE_FILE "nt_slots.bin"
-/* One slot: header and up to 128 KB of trainable tensors (an STM32F4 flash sector). */
-#define NT_STORE_SLOT_BYTES 131072u
+/* One slot: header and up to 1 MB of trainable tensors. */
+#define NT_STORE_SLOT_BYTES 1048576u
 
 static nt_status store_read(void *ctx, uint32_t offset, void *buf, uint32_t len)
 {

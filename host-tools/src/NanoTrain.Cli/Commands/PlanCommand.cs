@@ -150,7 +150,7 @@ public static class PlanCommand
 
     private static string Bytes(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static void Print(TrainingPlan plan, string outPath)
+    internal static void Print(TrainingPlan plan, string outPath)
     {
         var mem = plan.Memory;
         var banks = new Table().AddColumns("bank", "arena bytes", "capacity");

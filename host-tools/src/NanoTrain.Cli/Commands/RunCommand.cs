@@ -32,6 +32,11 @@ public static class RunCommand
         var train = new Option<int>("--train") { Description = "training samples streamed to the board (class-balanced, shuffled with --seed)", DefaultValueFactory = _ => 100 };
         var test = new Option<int>("--test") { Description = "held-out test samples for top-1 before and after training", DefaultValueFactory = _ => 100 };
         var lr = new Option<float>("--lr") { Description = "SGD learning rate on the device", DefaultValueFactory = _ => 0.05f };
+        var epochs = new Option<int>("--epochs") { Description = "passes over the training samples, each in a new order", DefaultValueFactory = _ => 1 };
+        var checkRestore = new Option<bool>("--check-restore")
+        {
+            Description = "after training, save the weights, reset the board and check that it restores them and predicts the test samples as before",
+        };
         var seed = new Option<ulong>("--seed") { Description = "seed of the training order", DefaultValueFactory = _ => 1UL };
         var load = new Option<string>("--load")
         {
@@ -65,7 +70,7 @@ public static class RunCommand
         var cache = ModelOptions.Cache();
         var json = CommonOptions.Json();
         var command = new Command("run", "train a plan on an emulated board over the UART protocol (or, with --elf alone, boot an image and exit with its status)");
-        foreach (var o in new Option[] { board, plan, elf, data, train, test, lr, seed, load, state, port, timeout, rho, window, calibration, cache, json })
+        foreach (var o in new Option[] { board, plan, elf, data, train, test, lr, epochs, checkRestore, seed, load, state, port, timeout, rho, window, calibration, cache, json })
         {
             command.Options.Add(o);
         }
@@ -81,9 +86,9 @@ public static class RunCommand
                 return Boot(descriptor, image, pr.GetValue(timeout), target);
             }
             int trainCount = pr.GetValue(train), testCount = pr.GetValue(test);
-            if (trainCount < 0 || testCount < 0)
+            if (trainCount < 0 || testCount < 0 || pr.GetValue(epochs) < 1)
             {
-                throw new NanoTrainException(ErrorKind.Usage, $"--train and --test must not be negative, got {trainCount} and {testCount}");
+                throw new NanoTrainException(ErrorKind.Usage, $"--train and --test must not be negative and --epochs at least 1, got {trainCount}, {testCount} and {pr.GetValue(epochs)}");
             }
             float rate = pr.GetValue(lr);
             if (!(rate >= 0 && rate <= 16))
@@ -120,13 +125,14 @@ public static class RunCommand
                 new DeviceRunOptions(descriptor, firmware, info, trainSet, testSet, rate, pr.GetValue(seed), delivery, stateDir)
                 {
                     Port = device, Elastic = share > 0 ? new ElasticRun(share, every, first) : null,
+                    Epochs = pr.GetValue(epochs), CheckRestore = pr.GetValue(checkRestore),
                 }, progress));
             if (JsonOutput.WantsTable(target))
             {
                 Print(report);
             }
             JsonOutput.Emit(target, ToJson(report, spec.Package, rate));
-            return ExitCodes.Ok;
+            return report.Restore is { Passed: false } ? ExitCodes.Failure : ExitCodes.Ok;
         });
         return command;
     }
@@ -178,7 +184,11 @@ public static class RunCommand
     private static void Print(DeviceRunReport r)
     {
         AnsiConsole.MarkupLineInterpolated(
-            $"{r.Board}: top-1 on {r.TestSamples} held-out samples [bold]{r.AccuracyBefore:P1}[/] before, [bold green]{r.AccuracyAfter:P1}[/] after training on {r.TrainSamples}");
+            $"{r.Board}: top-1 on {r.TestSamples} held-out samples [bold]{r.AccuracyBefore:P1}[/] before, [bold green]{r.AccuracyAfter:P1}[/] after training on {r.TrainSamples}{(r.Epochs > 1 ? $" ({r.Epochs} epochs)" : "")}");
+        if (r.Restore is { } restore)
+        {
+            AnsiConsole.MarkupLine(RestoreLine(restore));
+        }
         if (r.Losses.Count > 0)
         {
             int tenth = Math.Max(1, r.Losses.Count / 10);
@@ -215,6 +225,22 @@ public static class RunCommand
         AnsiConsole.MarkupLineInterpolated($"[grey]{r.Elapsed.TotalSeconds:F1} s on this machine (emulated; device speed is the instruction count)[/]");
     }
 
+    /// <summary>The save–reset–restore check in one line of markup.</summary>
+    internal static string RestoreLine(RestoreCheck c) => c.Passed
+        ? $"[green]{Markup.Escape($"weights saved (slot {c.Slot}, sequence {c.Sequence}), board reset, sequence {c.RestoredSequence} restored: same predictions, top-1 {c.AccuracyAfterReset:P1}")}[/]"
+        : $"[red]{Markup.Escape($"save/reset/restore FAILED: saved sequence {c.Sequence}, restored {c.RestoredSequence}, plan running {c.PlanRunning}, same predictions {c.SamePredictions}")}[/]";
+
+    internal static JsonObject RestoreJson(RestoreCheck c) => new()
+    {
+        ["slot"] = c.Slot,
+        ["sequence"] = c.Sequence,
+        ["restoredSequence"] = c.RestoredSequence,
+        ["planRunning"] = c.PlanRunning,
+        ["top1AfterReset"] = c.AccuracyAfterReset,
+        ["samePredictions"] = c.SamePredictions,
+        ["passed"] = c.Passed,
+    };
+
     private static JsonObject Phases(StepInstructions s) => new()
     {
         ["forward"] = s.Forward,
@@ -236,6 +262,7 @@ public static class RunCommand
             ["data"] = dataset,
             ["learningRate"] = lr,
             ["trainSamples"] = r.TrainSamples,
+            ["epochs"] = r.Epochs,
             ["testSamples"] = r.TestSamples,
             ["top1Before"] = r.AccuracyBefore,
             ["top1After"] = r.AccuracyAfter,
@@ -272,6 +299,7 @@ public static class RunCommand
                 ["achievedRho"] = r.AchievedRho,
                 ["selected"] = new JsonArray([.. e.Selected.Select(b => (JsonNode?)b)]),
             } : null,
+            ["restore"] = r.Restore is { } c ? RestoreJson(c) : null,
             ["commandLine"] = r.CommandLine,
             ["elapsedSeconds"] = r.Elapsed.TotalSeconds,
         };

@@ -53,6 +53,34 @@ public sealed class LabeledImages
         return new LabeledImages(Name, Classes, labels, pixels);
     }
 
+    /// <summary>
+    /// <paramref name="perClass"/> images of each class, the first of each class in an order shuffled with
+    /// <paramref name="seed"/>, class by class; an error naming the class when one has fewer.
+    /// </summary>
+    public LabeledImages PerClass(int perClass, ulong seed)
+    {
+        var order = Enumerable.Range(0, Count).ToArray();
+        new Common.SplitMix64(seed).Shuffle(order);
+        var chosen = new List<int>();
+        for (int c = 0; c < Classes; c++)
+        {
+            var mine = order.Where(i => Labels[i] == c).Take(perClass).ToList();
+            if (mine.Count < perClass)
+            {
+                throw new Common.NanoTrainException(Common.ErrorKind.BadInput, $"{Name} has {mine.Count} images of class {c}, asked for {perClass}");
+            }
+            chosen.AddRange(mine);
+        }
+        var labels = new byte[chosen.Count];
+        var pixels = new byte[chosen.Count * DatasetSpec.ImageBytes];
+        for (int i = 0; i < chosen.Count; i++)
+        {
+            labels[i] = Labels[chosen[i]];
+            Image(chosen[i]).CopyTo(pixels.AsSpan(i * DatasetSpec.ImageBytes));
+        }
+        return new LabeledImages(Name, Classes, labels, pixels);
+    }
+
     /// <summary>Number of images of each class.</summary>
     public int[] PerClassCounts()
     {

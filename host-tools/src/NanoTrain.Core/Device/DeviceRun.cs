@@ -27,6 +27,20 @@ public sealed record DeviceRunOptions(
 
     /// <summary>Elastic selection on the device (the plan must reserve its workspace); null: every parameter trains.</summary>
     public ElasticRun? Elastic { get; init; }
+
+    /// <summary>Passes over the training samples, each in a new order drawn from <see cref="Seed"/>.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>After training: save the weights, reset the board and check that it restored them and predicts as before.</summary>
+    public bool CheckRestore { get; init; }
+}
+
+/// <summary>What the save–reset–restore check found: the slot written, the sequence the board restored after its reset,
+/// top-1 after the reset and whether every test prediction equals the one made before the reset.</summary>
+public sealed record RestoreCheck(uint Slot, uint Sequence, uint RestoredSequence, bool PlanRunning, double AccuracyAfterReset, bool SamePredictions)
+{
+    /// <summary>The board came back with the plan running, the saved weights restored and the same predictions.</summary>
+    public bool Passed => PlanRunning && RestoredSequence == Sequence && SamePredictions;
 }
 
 /// <summary>Elastic selection's settings: a step's target share of a full step, steps between selections, calibration steps.</summary>
@@ -67,6 +81,12 @@ public sealed record DeviceRunReport(
 
     /// <summary>With elastic selection: the target share of a full step.</summary>
     public double ElasticRho { get; init; }
+
+    /// <summary>Passes over the <see cref="TrainSamples"/> (each a training step per sample).</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>With <see cref="DeviceRunOptions.CheckRestore"/>: what the save, reset and restore did.</summary>
+    public RestoreCheck? Restore { get; init; }
 }
 
 /// <summary>
@@ -84,6 +104,10 @@ public static class DeviceRun
         var clock = Stopwatch.StartNew();
         var plan = o.Plan;
         CheckPlan(plan, o.Board);
+        if (o.Epochs < 1)
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"epochs must be at least 1, got {o.Epochs}");
+        }
         IDisposable connection;
         DeviceLink link;
         string commandLine;
@@ -138,31 +162,47 @@ public static class DeviceRun
 
         var pipeline = new ImagePipeline(plan.Resolution);
         var inferInstructions = new List<long>();
-        double before = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 before training", inferInstructions);
+        var (before, _) = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 before training", inferInstructions);
 
         if (o.Elastic is { } elastic)
         {
             var started = client.Elastic(elastic.Rho, elastic.Window, elastic.Calibration);
             progress.Info($"elastic selection: {started.Candidates} candidate tensors, {elastic.Calibration} calibration steps, then a step within {elastic.Rho:0.##} of a full one, chosen again every {elastic.Window} steps");
         }
-        var order = Enumerable.Range(0, o.TrainSet.Count).ToList();
-        new SplitMix64(o.Seed).Shuffle(order);
+        var shuffle = new SplitMix64(o.Seed);
         var losses = new List<float>();
         var steps = new List<StepInstructions>();
         int batches = o.TrainSet.Count / plan.Batch;
         var labels = new byte[plan.Batch];
-        for (int b = 0; b < batches; b++)
+        for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
-            var input = Render(plan, pipeline, o.TrainSet, order.Skip(b * plan.Batch).Take(plan.Batch).ToArray(), labels);
-            var reply = client.Train(o.LearningRate, input, labels);
-            losses.Add(reply.Loss);
-            steps.Add(reply.Instructions);
-            progress.Progress("training on the device", b + 1, batches);
+            var order = Enumerable.Range(0, o.TrainSet.Count).ToList();
+            shuffle.Shuffle(order);
+            string task = o.Epochs == 1 ? "training on the device" : $"training on the device, epoch {epoch + 1}/{o.Epochs}";
+            for (int b = 0; b < batches; b++)
+            {
+                var input = Render(plan, pipeline, o.TrainSet, order.Skip(b * plan.Batch).Take(plan.Batch).ToArray(), labels);
+                var reply = client.Train(o.LearningRate, input, labels);
+                losses.Add(reply.Loss);
+                steps.Add(reply.Instructions);
+                progress.Progress(task, b + 1, batches);
+            }
         }
-        double after = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 after training", inferInstructions);
+        var (after, predictions) = Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 after training", inferInstructions);
         var stats = client.Stats();
         var elasticState = o.Elastic != null ? client.ElasticStatus() : null;
         var elasticCosts = elasticState is { Calibrating: false } ? client.ElasticCosts() : null;
+        RestoreCheck? restore = null;
+        if (o.CheckRestore)
+        {
+            var (slot, sequence) = client.Save();
+            progress.Info($"saved the trained weights to slot {slot} (sequence {sequence}); resetting the board");
+            var again = client.Reset();
+            var (afterReset, restored) = again.PlanRunning
+                ? Evaluate(client, plan, pipeline, o.TestSet, progress, "top-1 after the reset", [])
+                : (0, []);
+            restore = new RestoreCheck(slot, sequence, again.RestoredSequence, again.PlanRunning, afterReset, restored.SequenceEqual(predictions));
+        }
 
         var banks = stats.Banks.Select(b =>
         {
@@ -176,6 +216,7 @@ public static class DeviceRun
             hello.FlashUsed, plan.Bytes.Length, o.Board.Flash.Size, clock.Elapsed)
         {
             Elastic = elasticState, ElasticCosts = elasticCosts, Calibration = o.Elastic?.Calibration ?? 0, ElasticRho = o.Elastic?.Rho ?? 0,
+            Restore = restore, Epochs = o.Epochs,
         };
     }
 
@@ -222,24 +263,27 @@ public static class DeviceRun
         return bytes;
     }
 
-    private static double Evaluate(TrainerClient client, PlanFileInfo plan, ImagePipeline pipeline, LabeledImages set, IProgressSink progress, string task,
-        List<long> instructions)
+    /// <summary>Top-1 over the whole batches of <paramref name="set"/>, and every prediction in order.</summary>
+    private static (double Accuracy, List<byte> Predictions) Evaluate(TrainerClient client, PlanFileInfo plan, ImagePipeline pipeline, LabeledImages set,
+        IProgressSink progress, string task, List<long> instructions)
     {
         int batches = set.Count / plan.Batch;
         int correct = 0;
+        var predictions = new List<byte>();
         var labels = new byte[plan.Batch];
         for (int b = 0; b < batches; b++)
         {
             var samples = Enumerable.Range(b * plan.Batch, plan.Batch).ToArray();
             var reply = client.Infer(Render(plan, pipeline, set, samples, labels), plan.Batch);
             instructions.Add(reply.ForwardInstructions);
+            predictions.AddRange(reply.Predictions.Take(plan.Batch));
             for (int i = 0; i < plan.Batch; i++)
             {
                 correct += reply.Predictions[i] == labels[i] ? 1 : 0;
             }
             progress.Progress(task, b + 1, batches);
         }
-        return batches == 0 ? 0 : (double)correct / (batches * plan.Batch);
+        return (batches == 0 ? 0 : (double)correct / (batches * plan.Batch), predictions);
     }
 
     private static long MedianOf(List<long> values)
