@@ -7,7 +7,9 @@ internal static class CliProcess
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "nanotrain.dll");
 
-    public static ProcessResult Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static ProcessResult Run(IReadOnlyDictionary<string, string>? environment, params string[] args) => Run(TimeSpan.FromMinutes(5), environment, args);
+
+    public static ProcessResult Run(TimeSpan limit, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var env = new Dictionary<string, string> { ["NANOTRAIN_ROOT"] = RepoPaths.Locate().Root };
         if (environment != null)
@@ -17,7 +19,7 @@ internal static class CliProcess
                 env[k] = v;
             }
         }
-        var result = ProcessRunner.Run("dotnet", new[] { Dll }.Concat(args), TimeSpan.FromMinutes(5), environment: env);
+        var result = ProcessRunner.Run("dotnet", new[] { Dll }.Concat(args), limit, environment: env);
         Assert.False(result.TimedOut, $"nanotrain {string.Join(' ', args)} did not finish");
         return result;
     }

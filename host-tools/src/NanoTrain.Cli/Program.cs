@@ -58,6 +58,7 @@ public static class Program
         root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(PlannedCommand.Create("flash", "put the image on a real STM32 / ESP32 board", 10));
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(BoardsCommand.Create());
         root.Subcommands.Add(ZooCommand.Create());
         return root;

@@ -255,8 +255,8 @@ public static class DemoCommand
         ["epochs"] = r.Settings.Epochs,
         ["testSamples"] = r.Device.TestSamples,
         ["rho"] = r.Settings.Rho,
-        ["plan"] = PlanCommand.ToJson(r.Plan, r.Model, r.Device.PlanPath, null),
-        ["device"] = RunCommand.ToJson(r.Device, "mnist", Rates.NanoTrain),
+        ["plan"] = PlanCommand.ToJson(r.Plan, r.Model, r.Device.PlanPath, null, r.Commit),
+        ["device"] = RunCommand.ToJson(r.Device, "mnist", Rates.NanoTrain, r.Commit),
         ["methods"] = new JsonArray([.. r.Rows.Select(row => (JsonNode?)new JsonObject
         {
             ["method"] = row.Method,

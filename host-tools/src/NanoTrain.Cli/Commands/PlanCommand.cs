@@ -128,7 +128,7 @@ public static class PlanCommand
             {
                 Print(plan, outPath);
             }
-            JsonOutput.Emit(jsonTarget, ToJson(plan, graph.Name, outPath, svgPath));
+            JsonOutput.Emit(jsonTarget, ToJson(plan, graph.Name, outPath, svgPath, BenchCommand.GitCommit(paths)));
             return plan.Fits ? ExitCodes.Ok : ExitCodes.DoesNotFit;
         });
         return command;
@@ -200,11 +200,12 @@ public static class PlanCommand
         }
     }
 
-    public static JsonObject ToJson(TrainingPlan plan, string model, string? outPath, string? svgPath)
+    public static JsonObject ToJson(TrainingPlan plan, string model, string? outPath, string? svgPath, string? commit = null)
     {
         var mem = plan.Memory;
         return new JsonObject
         {
+            ["commit"] = commit,
             ["model"] = model,
             ["board"] = plan.Board?.Id,
             ["method"] = TrainingPlanner.NameOf(plan.Method),

@@ -131,7 +131,7 @@ public static class RunCommand
             {
                 Print(report);
             }
-            JsonOutput.Emit(target, ToJson(report, spec.Package, rate));
+            JsonOutput.Emit(target, ToJson(report, spec.Package, rate, BenchCommand.GitCommit(paths)));
             return report.Restore is { Passed: false } ? ExitCodes.Failure : ExitCodes.Ok;
         });
         return command;
@@ -252,11 +252,12 @@ public static class RunCommand
     };
 
     /// <summary>The report as JSON (the shape `nanotrain report` reads).</summary>
-    public static JsonObject ToJson(DeviceRunReport r, string dataset, float lr)
+    public static JsonObject ToJson(DeviceRunReport r, string dataset, float lr, string? commit = null)
     {
         ArgumentNullException.ThrowIfNull(r);
         return new JsonObject
         {
+            ["commit"] = commit,
             ["board"] = r.Board,
             ["plan"] = Path.GetFullPath(r.PlanPath),
             ["data"] = dataset,
