@@ -102,4 +102,54 @@ public unsafe class ElasticRuntimeTests
         Assert.True(Enumerable.Range(0, status.Candidates).Any(Returns), string.Join(" | ", windows.Select(w => string.Join(",", w.Order()))) + $" {status}");
         Assert.Equal(13u, exec.Elastic.Selections);
     }
+
+    [Fact]
+    public void ALossThatStopsFallingEndsTheWindowEarlyAndAFallingOneDoesNot()
+    {
+        var (plan, g, _) = ElasticPlan();
+        using var exec = new NativeExecutor(plan.Bytes, plan.SpaceSizes);
+        int workspace = plan.Index["elastic"];
+        exec.StartElastic(workspace, plan.Elements[workspace], NativeExecutor.CountingClock, 0.6f, 10, 3);
+        // Learning rate 0: nothing changes, so each sample's loss is the same every time.
+        var samples = new[] { TestModels.Input(g, 1, 4), TestModels.Input(g, 1, 5) };
+        var labels = TestModels.Labels(g, 1, 4);
+        double Step(int sample)
+        {
+            samples[sample].CopyTo(exec.Floats(plan.Input, samples[sample].Length));
+            labels.CopyTo(exec.Bytes(plan.Labels, labels.Length));
+            return exec.ElasticTrainStep(new SgdConfig { Lr = 0 });
+        }
+        double a = Step(0), b = Step(1);
+        Step(0);
+        Assert.Equal((1u, 0u), (exec.Elastic.Selections, exec.Elastic.Plateaus));
+        Assert.NotEqual(a, b);
+        int high = a > b ? 0 : 1, low = 1 - high;
+        // The first window after calibration has no mean before it: it runs its 10 steps.
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(1u, exec.Elastic.Selections);
+            Step(high);
+        }
+        Assert.Equal((2u, 0u), (exec.Elastic.Selections, exec.Elastic.Plateaus));
+        // A lower loss than the window before: no plateau, the window runs its 10 steps.
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(2u, exec.Elastic.Selections);
+            Step(low);
+        }
+        Assert.Equal((3u, 0u), (exec.Elastic.Selections, exec.Elastic.Plateaus));
+        // The same loss again: after half a window the selection is made early, and again half a window later.
+        for (int i = 0; i < 4; i++)
+        {
+            Step(low);
+        }
+        Assert.Equal(3u, exec.Elastic.Selections);
+        Step(low);
+        Assert.Equal((4u, 1u), (exec.Elastic.Selections, exec.Elastic.Plateaus));
+        for (int i = 0; i < 5; i++)
+        {
+            Step(low);
+        }
+        Assert.Equal((5u, 2u), (exec.Elastic.Selections, exec.Elastic.Plateaus));
+    }
 }

@@ -558,6 +558,7 @@ static void on_elastic(uint16_t seq, const uint8_t *data, uint32_t length)
         p[1] = el->step < el->calibration;
         nt_wr16(p + 2, el->n);
         nt_wr16(p + 4, el->chosen);
+        nt_wr16(p + 6, (uint16_t)(el->plateaus > 0xFFFFu ? 0xFFFFu : el->plateaus));
         nt_wr32(p + 8, el->step);
         nt_wr32(p + 12, el->selections);
         const uint64_t ticks[5] = { el->full, el->fixed, el->budget, el->predicted, el->overhead };

@@ -226,7 +226,7 @@ public sealed unsafe class NativeExecutor : IDisposable
         {
             byte* p = (byte*)_elastic;
             return new ElasticStatus(*(ushort*)(p + 8), *(ushort*)(p + 10), *(uint*)(p + 12), *(uint*)(p + 16), *(ulong*)(p + 24), *(ulong*)(p + 32),
-                *(ulong*)(p + 40), *(ulong*)(p + 48), *(ulong*)(p + 56));
+                *(ulong*)(p + 40), *(ulong*)(p + 48), *(ulong*)(p + 56), *(uint*)(p + 108));
         }
     }
 
@@ -275,4 +275,5 @@ public sealed unsafe class NativeExecutor : IDisposable
 }
 
 /// <summary>The head of an elastic selection state (nt_elastic_t), in the executor's clock ticks.</summary>
-public readonly record struct ElasticStatus(int Candidates, int Chosen, uint Step, uint Selections, ulong Full, ulong Fixed, ulong Budget, ulong Predicted, ulong Overhead);
+public readonly record struct ElasticStatus(int Candidates, int Chosen, uint Step, uint Selections, ulong Full, ulong Fixed, ulong Budget, ulong Predicted, ulong Overhead,
+    uint Plateaus);

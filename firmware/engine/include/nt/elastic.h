@@ -60,10 +60,14 @@ void nt_elastic_costs(const nt_plan_t *plan, int32_t n, const uint16_t *tensors,
  * steps, measuring each candidate's costs with the executor's clock (their medians) and a full step's ticks; then
  * it trains the tensors nt_elastic_select chooses within rho times a full step, and chooses again every `window`
  * steps from the importance each tensor gathered meanwhile (per step trained; a tensor not trained keeps its last
- * estimate, so one that was left out comes back once the trained ones have learned what they could). */
+ * estimate, so one that was left out comes back once the trained ones have learned what they could). It also
+ * chooses early on a loss plateau: once half a window (and at least NT_ELASTIC_PLATEAU_STEPS steps) has passed since
+ * the last selection, if the mean loss since then is no lower than the previous window's, the current choice has
+ * stopped paying and the next one is made at once. */
 
 #define NT_ELASTIC_MAX_CALIBRATION 5u /**< calibration steps at most */
 #define NT_ELASTIC_UNITS 1024         /**< the solver's cost units */
+#define NT_ELASTIC_PLATEAU_STEPS 4u   /**< steps since a selection before a plateau can end its window */
 
 /** Elastic selection's running state (the head of its workspace). Ticks are the executor's clock's. */
 typedef struct nt_elastic {
@@ -75,12 +79,16 @@ typedef struct nt_elastic {
     uint32_t step;        /**< steps since nt_elastic_start */
     uint32_t selections;  /**< selections made */
     uint8_t given;        /**< the costs came from nt_elastic_use_costs: calibration keeps them */
+    uint16_t since;       /**< steps since the last selection */
     uint64_t full;        /**< median ticks of a calibration step (forward to update) */
     uint64_t fixed;       /**< median ticks of its forward and loss, paid by every step */
     uint64_t budget;      /**< ticks the backward of a step may take: rho * full - fixed */
     uint64_t predicted;   /**< predicted ticks of a step with the current selection */
     uint64_t overhead;    /**< ticks of the last selection itself */
     uint32_t layout[11];  /**< the workspace's arrays (byte offsets from this struct), set by nt_elastic_start */
+    uint32_t plateaus;    /**< selections made early, on a loss plateau (counted in selections too) */
+    float window_loss;    /**< sum of the losses since the last selection */
+    float last_mean;      /**< mean loss of the window before (0 until one has ended after calibration) */
 } nt_elastic_t;
 
 /** Workspace bytes for a plan with these counts (the planner sizes the plan's elastic tensor with this). */

@@ -3,7 +3,7 @@
 #include "nt/elastic.h"
 
 /* The host tool sizes workspaces with the same layout (NanoTrain.Core.Plan.ElasticState): the head's size is part of it. */
-_Static_assert(sizeof(nt_elastic_t) == 112u, "nt_elastic_t changed: update ElasticState.HeadBytes");
+_Static_assert(sizeof(nt_elastic_t) == 120u, "nt_elastic_t changed: update ElasticState.HeadBytes");
 
 /* The workspace's arrays after the nt_elastic_t head, each 8-byte aligned. */
 enum { TENSORS, OPS, COSTS, ESTIMATES, SELECTED, SAMPLES, TOTALS, MASK, IMPORTANCE, OP_TICKS, SCRATCH, SLOTS };
@@ -162,6 +162,8 @@ static void choose(nt_elastic_t *el, const nt_exec_t *ex, uint32_t steps, int al
     apply(el, ex);
     memset(importance, 0, ex->plan->n_tensors * sizeof(float));
     el->selections++;
+    el->since = 0u;
+    el->window_loss = 0.0f;
     el->overhead = ex->clock() - t0;
 }
 
@@ -206,9 +208,13 @@ nt_status nt_elastic_train_step(nt_elastic_t *el, nt_exec_t *ex, const nt_sgd_co
     const int calibrating = el->step < el->calibration;
     uint64_t before[NT_PHASE_COUNT];
     memcpy(before, ex->ticks, sizeof before);
-    const nt_status st = nt_exec_train_step(ex, sgd, calibrating ? NULL : (const uint8_t *)slot(el, MASK), loss, predictions);
+    float step_loss = 0.0f;
+    const nt_status st = nt_exec_train_step(ex, sgd, calibrating ? NULL : (const uint8_t *)slot(el, MASK), &step_loss, predictions);
     if (st != NT_OK) {
         return st;
+    }
+    if (loss) {
+        *loss = step_loss;
     }
     if (calibrating && el->given) {
         if (el->step + 1u == el->calibration) {
@@ -249,10 +255,20 @@ nt_status nt_elastic_train_step(nt_elastic_t *el, nt_exec_t *ex, const nt_sgd_co
             choose(el, ex, el->calibration, 1);
             return NT_OK;
         }
-    } else if ((el->step + 1u - el->calibration) % el->window == 0u) {
-        ++el->step;
-        choose(el, ex, el->window, 0);
-        return NT_OK;
+    } else {
+        el->window_loss += step_loss;
+        const uint16_t since = ++el->since;
+        const float mean = el->window_loss / (float)since;
+        const int window_ends = since >= el->window;
+        const int plateau = !window_ends && el->last_mean > 0.0f && since >= NT_ELASTIC_PLATEAU_STEPS && 2u * since >= el->window &&
+                            mean >= el->last_mean;
+        if (window_ends || plateau) {
+            el->last_mean = mean;
+            el->plateaus += (uint32_t)plateau;
+            ++el->step;
+            choose(el, ex, since, 0);
+            return NT_OK;
+        }
     }
     ++el->step;
     return NT_OK;

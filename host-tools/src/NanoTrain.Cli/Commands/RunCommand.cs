@@ -206,7 +206,7 @@ public static class RunCommand
         if (r.Elastic is { } e)
         {
             AnsiConsole.MarkupLineInterpolated(
-                $"elastic selection: {e.Chosen} of {e.Candidates} tensors chosen ({e.Selections} selections); full step {N(e.Full)} instructions (calibration median), forward and loss {N(e.Fixed)}");
+                $"elastic selection: {e.Chosen} of {e.Candidates} tensors chosen ({e.Selections} selections, {e.Plateaus} of them early on a loss plateau); full step {N(e.Full)} instructions (calibration median), forward and loss {N(e.Fixed)}");
             string floor = e.Budget == 0 ? $"; the forward and loss alone are {(double)e.Fixed / e.Full:P1}, so nothing trains" : "";
             AnsiConsole.MarkupLineInterpolated(
                 $"  after calibration the median step is [bold]{r.AchievedRho:P1}[/] of a full step (target {r.ElasticRho:P1}{floor}); predicted for the last selection {N(e.Predicted)}; a selection takes {N(e.Overhead)} instructions");
@@ -290,6 +290,7 @@ public static class RunCommand
                 ["candidates"] = e.Candidates,
                 ["chosen"] = e.Chosen,
                 ["selections"] = e.Selections,
+                ["plateauSelections"] = e.Plateaus,
                 ["calibrationSteps"] = r.Calibration,
                 ["fullStepInstructions"] = e.Full,
                 ["forwardAndLossInstructions"] = e.Fixed,

@@ -31,7 +31,11 @@ public sealed record BankUse(string Name, uint Free, uint Planned, uint HighWate
 /// <summary>Elastic selection's state on the device (NT_MSG_ELASTIC), in instructions.</summary>
 /// <param name="Selected">Per candidate, depth order from the loss: in the current selection.</param>
 public sealed record DeviceElastic(bool Running, bool Calibrating, int Candidates, int Chosen, uint Steps, uint Selections, long Full, long Fixed,
-    long Budget, long Predicted, long Overhead, bool[] Selected);
+    long Budget, long Predicted, long Overhead, bool[] Selected)
+{
+    /// <summary>Selections made early, on a loss plateau (counted in <see cref="Selections"/> too).</summary>
+    public int Plateaus { get; init; }
+}
 
 /// <summary>Elastic selection's costs as measured on a board: per candidate (depth order) t_dw and t_dy, a full step and
 /// its forward and loss, in instructions. A host run of the same plan can choose with them (nt_elastic_use_costs).</summary>
@@ -227,12 +231,14 @@ public sealed class TrainerClient
     {
         var r = new Reader(p, "ELASTIC");
         bool running = r.U8() != 0, calibrating = r.U8() != 0;
-        int candidates = r.U16(), chosen = r.U16();
-        r.U16();
+        int candidates = r.U16(), chosen = r.U16(), plateaus = r.U16();
         uint steps = r.U32(), selections = r.U32();
         long full = r.I64(), fixedPart = r.I64(), budget = r.I64(), predicted = r.I64(), overhead = r.I64();
         var selected = r.Bytes(running ? candidates : 0).Select(b => b != 0).ToArray();
-        return new DeviceElastic(running, calibrating, candidates, chosen, steps, selections, full, fixedPart, budget, predicted, overhead, selected);
+        return new DeviceElastic(running, calibrating, candidates, chosen, steps, selections, full, fixedPart, budget, predicted, overhead, selected)
+        {
+            Plateaus = plateaus,
+        };
     }
 
     /// <summary>Saves the trainable tensors to the older weight slot; returns (slot, sequence).</summary>

@@ -14,7 +14,7 @@ public static class ElasticState
     public const int Units = 1024;
 
     /// <summary>sizeof(nt_elastic_t).</summary>
-    public const int HeadBytes = 112;
+    public const int HeadBytes = 120;
 
     /// <summary>Workspace bytes for a plan of <paramref name="tensors"/> tensors and <paramref name="ops"/> ops training
     /// <paramref name="candidates"/> parameters.</summary>
