@@ -235,16 +235,6 @@ public static class DemoCommand
         AnsiConsole.MarkupLineInterpolated($"[grey]{r.Elapsed.TotalMinutes:F1} min on this machine (emulated: device speed is the instruction count)[/]");
     }
 
-    private static JsonObject Step(StepInstructions s) => new()
-    {
-        ["forward"] = s.Forward,
-        ["loss"] = s.Loss,
-        ["backwardDx"] = s.BackwardDx,
-        ["backwardDw"] = s.BackwardDw,
-        ["update"] = s.Update,
-        ["total"] = s.Total,
-    };
-
     internal static JsonObject ToJson(DemoResult r) => new()
     {
         ["demo"] = r.Settings.Quick ? "quick" : "full",
@@ -264,7 +254,7 @@ public static class DemoCommand
             ["fitsBoard"] = row.FitsBoard,
             ["plannedSram"] = row.PlannedSram,
             ["measuredSram"] = row.MeasuredSram,
-            ["instructionsPerStep"] = row.Step is { } st ? Step(st) : null,
+            ["instructionsPerStep"] = row.Step is { } st ? RunCommand.Phases(st) : null,
             ["measuredOn"] = row.MeasuredOn,
             ["top1Before"] = row.Before,
             ["top1After"] = row.After,

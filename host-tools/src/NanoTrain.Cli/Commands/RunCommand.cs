@@ -241,7 +241,8 @@ public static class RunCommand
         ["passed"] = c.Passed,
     };
 
-    private static JsonObject Phases(StepInstructions s) => new()
+    /// <summary>A step's instructions by phase as JSON.</summary>
+    internal static JsonObject Phases(StepInstructions s) => new()
     {
         ["forward"] = s.Forward,
         ["loss"] = s.Loss,
