@@ -169,7 +169,8 @@ internal static class ReportCharts
         svg.Append("</g>\n<g class=\"x-axis\">");
         if (x0 is double a && x1 is double b)
         {
-            foreach (double v in xTicks ?? [.. Enumerable.Range(0, 6).Select(t => a + ((b - a) * t / 5))])
+            double step = Nice(b - a) / 5;
+            foreach (double v in xTicks ?? [.. Enumerable.Range(0, 6).Select(t => a + (step * t)).Where(v => v <= b + 1e-9)])
             {
                 double x = X(v, a, b);
                 svg.Append(CultureInfo.InvariantCulture,
