@@ -61,8 +61,9 @@ typedef enum nt_msg_type {
     /** Elastic selection (nt/elastic.h): empty asks its state; f32 rho, u16 window, u16 calibration starts it (rho in
      *  (0, 1], calibration 1..5) or stops it (rho 0); f32 -1, u16 0, u16 0, u8 selected[candidates] sets the current
      *  selection (after calibration). -> u8 running, u8 calibrating, u16 candidates, u16 chosen, u16 selections made
-     *  on a loss plateau, u32 steps, u32 selections, u64 instructions of a full step, of its forward and loss, of the backward budget, predicted for
-     *  the current selection, of the last selection itself, then u8 selected[candidates] (depth order from the loss).
+     *  on a loss plateau, u32 steps, u32 selections, u64 instructions of a full step, of its forward and loss, of the
+     *  backward budget, predicted for the current selection, of the last selection itself, then u8
+     *  selected[candidates] (depth order from the loss).
      *  f32 -2, u16 first, u16 0 (after calibration) -> u16 first, u16 count, u64 instructions of a full step and of its
      *  forward and loss, then per candidate from `first` on: u32 t_dw, u32 t_dy (instructions; as many as fit). */
     NT_MSG_ELASTIC = 0x08,

@@ -19,8 +19,8 @@ namespace NanoTrain.Cli.Commands;
 /// <c>nanotrain demo</c>: the whole story on one board. The committed pretrained model is quantized and planned with
 /// nanoTrain's method (full fine-tuning shown not to fit), the trainer firmware is built and booted in QEMU, top-1 is
 /// measured on held-out MNIST, the board trains on a few samples per class, top-1 is measured again, the weights are
-/// saved and survive a reset; last-layer training (on the board) and full fine-tuning (host engine, its instructions on
-/// the large board) are run on the same samples for comparison.
+/// saved and survive a reset; last-layer training and full fine-tuning train the same samples on the host engine (the
+/// board's code) for comparison, their steps counted on the board they fit (full fine-tuning: the large board).
 /// </summary>
 public static class DemoCommand
 {
@@ -140,7 +140,7 @@ public static class DemoCommand
         Stage(3, $"build the trainer firmware for {board.Id}", clock);
         var builder = new FirmwareBuilder(paths);
         string elf = builder.Build(board, "trainer", progress);
-        progress.Info($"{elf}");
+        progress.Info(elf);
 
         Stage(4, $"on the board: top-1, train on {train.Count} samples{(s.Epochs > 1 ? $" ({s.Epochs} epochs)" : "")}, top-1 again, save, reset, restore", clock);
         var elastic = new ElasticRun(s.Rho, ElasticRun.DefaultWindow, ElasticRun.DefaultCalibration);
@@ -189,6 +189,7 @@ public static class DemoCommand
                 steps?.Banks.Sum(b => b.HighWaterBytes), steps?.MedianStep, run.Board.Id, before, after, $"host engine ({run.Board.Id}'s plan)");
         }
     }
+
     private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
     private static void Print(DemoResult r)
