@@ -168,11 +168,8 @@ public static class DemoCommand
             using (var session = new PlanSession(run.Plan))
             {
                 before = session.Accuracy(test);
-                var shuffle = new SplitMix64(s.Seed);
-                for (int e = 0; e < s.Epochs; e++)
+                foreach (var order in DeviceRun.EpochOrders(train.Count, s.Seed, s.Epochs))
                 {
-                    var order = Enumerable.Range(0, train.Count).ToList();
-                    shuffle.Shuffle(order);
                     session.Train(train, order, lr);
                 }
                 after = session.Accuracy(test);

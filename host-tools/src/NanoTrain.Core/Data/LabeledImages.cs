@@ -36,47 +36,42 @@ public sealed class LabeledImages
     /// <paramref name="count"/> images spread evenly over the split (every k-th), so a class-ordered split
     /// keeps its class balance; the whole split when count is at least its size.
     /// </summary>
-    public LabeledImages Spread(int count)
-    {
-        if (count >= Count)
-        {
-            return this;
-        }
-        var labels = new byte[count];
-        var pixels = new byte[count * DatasetSpec.ImageBytes];
-        for (int i = 0; i < count; i++)
-        {
-            int source = (int)((long)i * Count / count);
-            labels[i] = Labels[source];
-            Image(source).CopyTo(pixels.AsSpan(i * DatasetSpec.ImageBytes));
-        }
-        return new LabeledImages(Name, Classes, labels, pixels);
-    }
+    public LabeledImages Spread(int count) =>
+        count >= Count ? this : Subset([.. Enumerable.Range(0, count).Select(i => (int)((long)i * Count / count))]);
 
     /// <summary>
-    /// <paramref name="perClass"/> images of each class, the first of each class in an order shuffled with
-    /// <paramref name="seed"/>, class by class; an error naming the class when one has fewer.
+    /// For each class, the indices of its first <paramref name="perClass"/> images in an order shuffled with
+    /// <paramref name="seed"/>; an error naming the class when one has fewer.
     /// </summary>
-    public LabeledImages PerClass(int perClass, ulong seed)
+    public int[][] PerClassIndices(int perClass, ulong seed)
     {
         var order = Enumerable.Range(0, Count).ToArray();
         new Common.SplitMix64(seed).Shuffle(order);
-        var chosen = new List<int>();
+        var chosen = new int[Classes][];
         for (int c = 0; c < Classes; c++)
         {
-            var mine = order.Where(i => Labels[i] == c).Take(perClass).ToList();
-            if (mine.Count < perClass)
+            chosen[c] = [.. order.Where(i => Labels[i] == c).Take(perClass)];
+            if (chosen[c].Length < perClass)
             {
-                throw new Common.NanoTrainException(Common.ErrorKind.BadInput, $"{Name} has {mine.Count} images of class {c}, asked for {perClass}");
+                throw new Common.NanoTrainException(Common.ErrorKind.BadInput, $"{Name} has {chosen[c].Length} samples of class {c}, asked for {perClass}");
             }
-            chosen.AddRange(mine);
         }
-        var labels = new byte[chosen.Count];
-        var pixels = new byte[chosen.Count * DatasetSpec.ImageBytes];
-        for (int i = 0; i < chosen.Count; i++)
+        return chosen;
+    }
+
+    /// <summary>The images of <see cref="PerClassIndices"/>, class by class.</summary>
+    public LabeledImages PerClass(int perClass, ulong seed) => Subset([.. PerClassIndices(perClass, seed).SelectMany(c => c)]);
+
+    /// <summary>The images at <paramref name="indices"/>, in that order.</summary>
+    public LabeledImages Subset(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        var labels = new byte[indices.Count];
+        var pixels = new byte[indices.Count * DatasetSpec.ImageBytes];
+        for (int i = 0; i < indices.Count; i++)
         {
-            labels[i] = Labels[chosen[i]];
-            Image(chosen[i]).CopyTo(pixels.AsSpan(i * DatasetSpec.ImageBytes));
+            labels[i] = Labels[indices[i]];
+            Image(indices[i]).CopyTo(pixels.AsSpan(i * DatasetSpec.ImageBytes));
         }
         return new LabeledImages(Name, Classes, labels, pixels);
     }

@@ -169,15 +169,14 @@ public static class DeviceRun
             var started = client.Elastic(elastic.Rho, elastic.Window, elastic.Calibration);
             progress.Info($"elastic selection: {started.Candidates} candidate tensors, {elastic.Calibration} calibration steps, then a step within {elastic.Rho:0.##} of a full one, chosen again every {elastic.Window} steps");
         }
-        var shuffle = new SplitMix64(o.Seed);
         var losses = new List<float>();
         var steps = new List<StepInstructions>();
         int batches = o.TrainSet.Count / plan.Batch;
         var labels = new byte[plan.Batch];
+        var orders = EpochOrders(o.TrainSet.Count, o.Seed, o.Epochs);
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
-            var order = Enumerable.Range(0, o.TrainSet.Count).ToList();
-            shuffle.Shuffle(order);
+            var order = orders[epoch];
             string task = o.Epochs == 1 ? "training on the device" : $"training on the device, epoch {epoch + 1}/{o.Epochs}";
             for (int b = 0; b < batches; b++)
             {
@@ -218,6 +217,22 @@ public static class DeviceRun
             Elastic = elasticState, ElasticCosts = elasticCosts, Calibration = o.Elastic?.Calibration ?? 0, ElasticRho = o.Elastic?.Rho ?? 0,
             Restore = restore, Epochs = o.Epochs,
         };
+    }
+
+    /// <summary>
+    /// The training order of each epoch: 0..count-1 shuffled again per epoch by one generator seeded with
+    /// <paramref name="seed"/>. A host run given the same arguments trains the samples in the board's order.
+    /// </summary>
+    public static List<int>[] EpochOrders(int count, ulong seed, int epochs)
+    {
+        var shuffle = new SplitMix64(seed);
+        var orders = new List<int>[epochs];
+        for (int e = 0; e < epochs; e++)
+        {
+            orders[e] = Enumerable.Range(0, count).ToList();
+            shuffle.Shuffle(orders[e]);
+        }
+        return orders;
     }
 
     /// <summary>The median total instructions of the steps from index <paramref name="first"/> on (0 when none).</summary>

@@ -34,18 +34,11 @@ public static class TransferExperiment
         {
             throw new NanoTrainException(ErrorKind.Usage, $"{perClass} samples per class leave none to validate on; give at least 2");
         }
-        var order = Enumerable.Range(0, data.Count).ToArray();
-        new SplitMix64(seed).Shuffle(order);
         var fit = new List<int>();
         var validation = new List<int>();
         int held = Math.Clamp((int)Math.Round(perClass * validationShare), 1, perClass - 1);
-        for (int c = 0; c < data.Classes; c++)
+        foreach (var mine in data.PerClassIndices(perClass, seed))
         {
-            var mine = order.Where(i => data.Labels[i] == c).Take(perClass).ToArray();
-            if (mine.Length < perClass)
-            {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{data.Name} has {mine.Length} samples of class {c}, asked for {perClass}");
-            }
             fit.AddRange(mine.Take(perClass - held));
             validation.AddRange(mine.Skip(perClass - held));
         }
