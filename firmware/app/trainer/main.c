@@ -1,7 +1,7 @@
-/* The device app: serves the framed protocol of nt/proto.h on the console UART and trains through the
- * engine. At boot it paints every bank's free memory and the unused stack (for high-water marks), starts
- * the plan found in the plan slot, if any, and restores the newest valid weight slot for it. It then
- * answers each request with one reply and never stops serving: a bad frame, a bad plan or a bad
+/* The device app: serves the framed protocol of nt/proto.h on the console UART and trains through an engine
+ * session (nt/session.h). At boot it paints every bank's free memory and the unused stack (for high-water
+ * marks), starts the plan found in the plan slot, if any, and restores the newest valid weight slot for it.
+ * It then answers each request with one reply and never stops serving: a bad frame, a bad plan or a bad
  * request gets an error reply and leaves the plan, the weights and the saved slots as they were. */
 #include <string.h>
 
@@ -11,6 +11,7 @@
 #include "nt/exec.h"
 #include "nt/kernels.h"
 #include "nt/proto.h"
+#include "nt/session.h"
 #include "nt/slots.h"
 #include "nt_board.h"
 
@@ -26,32 +27,20 @@ static uint8_t rx_body[NT_PROTO_MAX_BODY] __attribute__((aligned(8)));
 static uint8_t reply[NT_PROTO_HEADER_BYTES + REPLY_PAYLOAD_BYTES + NT_PROTO_CRC_BYTES] __attribute__((aligned(8)));
 
 static struct {
-    nt_plan_t plan;
-    nt_exec_t exec;
-    uint8_t running;            /* a plan is loaded and its executor initialised */
-    uint32_t plan_crc;
-    uint32_t plan_bytes;
-    uint32_t restored_sequence; /* weight slot restored at start, 0 for none */
-    uint32_t steps;
-    uint32_t planned[NT_BOARD_BANK_COUNT]; /* bytes of each bank the plan's spaces take */
+    nt_session_t session;
     uint32_t load_total;        /* LOAD_PLAN in progress: announced size and bytes so far */
     uint32_t load_received;
     uint8_t load_active;
     uint8_t seq_known;
     uint16_t next_seq;
-    nt_elastic_t *elastic;      /* elastic selection's state while it runs (in the plan's workspace), else NULL */
 } app;
 
-/* Why something failed, for an error reply. */
-typedef struct failure {
-    nt_status status;
-    uint32_t index;
-    uint8_t section;
-    char detail[96];
-} failure_t;
+/* The board as the session sees it: its banks' free memory, the weight slots, the instruction counter. */
+static nt_session_bank_t banks[NT_BOARD_BANK_COUNT];
+static nt_session_board_t board;
 
 /* Why the plan found in the slot at boot did not start (status NT_OK when it did or there was none). */
-static failure_t boot_failure;
+static nt_failure_t boot_failure;
 
 static void put_name(uint8_t *p, const char *name, uint32_t width)
 {
@@ -59,39 +48,6 @@ static void put_name(uint8_t *p, const char *name, uint32_t width)
     for (uint32_t i = 0; i < width && name[i] != '\0'; ++i) {
         p[i] = (uint8_t)name[i];
     }
-}
-
-/* Appends text and a decimal number to a failure's detail. */
-static void detail_add(failure_t *f, const char *text)
-{
-    size_t at = strlen(f->detail);
-    while (*text != '\0' && at + 1u < sizeof f->detail) {
-        f->detail[at++] = *text++;
-    }
-    f->detail[at] = '\0';
-}
-
-static void detail_number(failure_t *f, uint32_t value)
-{
-    char digits[11];
-    int pos = (int)sizeof digits - 1;
-    digits[pos] = '\0';
-    do {
-        digits[--pos] = (char)('0' + (int)(value % 10u));
-        value /= 10u;
-    } while (value != 0u);
-    detail_add(f, &digits[pos]);
-}
-
-/* A failure with a status, the index at fault and the start of its detail. */
-static failure_t failure(nt_status status, uint32_t index, const char *text)
-{
-    failure_t f;
-    memset(&f, 0, sizeof f);
-    f.status = status;
-    f.index = index;
-    detail_add(&f, text);
-    return f;
 }
 
 static void uart_sink(const uint8_t *bytes, uint32_t len, void *ctx)
@@ -108,7 +64,7 @@ static void send(uint8_t type, nt_status status, uint16_t seq, uint32_t length)
 
 static uint8_t *payload(void) { return reply + NT_PROTO_HEADER_BYTES; }
 
-static void send_error(uint8_t type, uint16_t seq, const failure_t *f)
+static void send_error(uint8_t type, uint16_t seq, const nt_failure_t *f)
 {
     uint8_t *p = payload();
     nt_wr32(p, f->index);
@@ -120,7 +76,7 @@ static void send_error(uint8_t type, uint16_t seq, const failure_t *f)
 
 static void send_status(uint8_t type, uint16_t seq, nt_status status, const char *detail)
 {
-    const failure_t f = failure(status, 0, detail);
+    const nt_failure_t f = nt_failure(status, 0, detail);
     send_error(type, seq, &f);
 }
 
@@ -169,145 +125,30 @@ static uint32_t stack_high_water(void)
 
 /* ---- the plan ---- */
 
-static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1u) & ~(a - 1u); }
-
-static int32_t bank_named(const char *name)
-{
-    for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
-        if (strncmp(name, nt_board_arenas[b].name, 8) == 0) {
-            return (int32_t)b;
-        }
-    }
-    return -1;
-}
-
 static uint32_t arena_free(uint32_t bank) { return (uint32_t)(nt_board_arenas[bank].limit - nt_board_arenas[bank].start); }
 
-/* Bank for a space: the bank of its name, or for a plan laid out without banks ("state", "arena") the
- * bank with the most free memory. */
-static int32_t bank_for(const char *name)
+static void board_init(void)
 {
-    const int32_t named = bank_named(name);
-    if (named >= 0 || (strncmp(name, "state", 8) != 0 && strncmp(name, "arena", 8) != 0)) {
-        return named;
+    for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
+        banks[b].name = nt_board_arenas[b].name;
+        banks[b].start = nt_board_arenas[b].start;
+        banks[b].limit = nt_board_arenas[b].limit;
     }
-    uint32_t best = 0;
-    for (uint32_t b = 1; b < NT_BOARD_BANK_COUNT; ++b) {
-        if (arena_free(b) > arena_free(best)) {
-            best = b;
-        }
-    }
-    return (int32_t)best;
-}
-
-static uint8_t *param_part(void *ctx, uint32_t index, uint32_t *bytes)
-{
-    nt_exec_t *ex = (nt_exec_t *)ctx;
-    const uint16_t t = ex->plan->params[index];
-    *bytes = ex->plan->tensors[t].bytes;
-    return (uint8_t *)nt_exec_tensor(ex, t);
-}
-
-static nt_slot_parts_t params(void)
-{
-    nt_slot_parts_t parts = { app.plan.n_params, &app.exec, param_part };
-    return parts;
-}
-
-/* Starts the plan of `len` bytes at `bytes` (in the plan slot). On failure nothing runs. */
-static nt_status start_plan(const uint8_t *bytes, uint32_t len, failure_t *f)
-{
-    memset(f, 0, sizeof *f);
-    app.running = 0;
-    app.restored_sequence = 0;
-    app.steps = 0;
-    memset(app.planned, 0, sizeof app.planned);
-    nt_plan_error_t err;
-    nt_status st = nt_plan_load(&app.plan, bytes, len, &err);
-    if (st != NT_OK) {
-        f->status = st;
-        f->index = err.index;
-        f->section = (uint8_t)err.section;
-        detail_add(f, "the plan does not load");
-        return st;
-    }
-    if (app.plan.board[0] != '\0' && strcmp(app.plan.board, NT_BOARD_ID) != 0) {
-        f->status = NT_ERR_BOARD;
-        detail_add(f, "the plan is for board ");
-        detail_add(f, app.plan.board);
-        detail_add(f, "; this firmware is for " NT_BOARD_ID);
-        return NT_ERR_BOARD;
-    }
-    uint8_t *spaces[NT_PLAN_MAX_SPACES] = { 0 };
-    uint32_t sizes[NT_PLAN_MAX_SPACES] = { 0 };
-    uint32_t used[NT_BOARD_BANK_COUNT] = { 0 };
-    for (uint32_t i = 1; i < app.plan.n_spaces; ++i) {
-        const nt_plan_space_t *space = &app.plan.spaces[i];
-        const int32_t bank = bank_for(space->name);
-        f->index = i;
-        f->section = NT_PLAN_SECTION_SPACES;
-        if (bank < 0) {
-            f->status = NT_ERR_BOARD;
-            detail_add(f, "memory space ");
-            detail_number(f, i);
-            detail_add(f, " is not a bank of " NT_BOARD_ID);
-            return NT_ERR_BOARD;
-        }
-        const uint32_t align = space->align < 16u ? 16u : space->align;
-        const uintptr_t base = (uintptr_t)nt_board_arenas[bank].start;
-        const uint32_t offset = (uint32_t)(align_up((uint32_t)base + used[bank], align) - (uint32_t)base);
-        if ((uint64_t)offset + space->bytes > arena_free((uint32_t)bank)) {
-            f->status = NT_ERR_NO_MEMORY;
-            detail_add(f, "space ");
-            detail_number(f, i);
-            detail_add(f, " needs ");
-            detail_number(f, space->bytes);
-            detail_add(f, " B of bank ");
-            detail_add(f, nt_board_arenas[bank].name);
-            detail_add(f, ", which has ");
-            const uint32_t capacity = arena_free((uint32_t)bank);
-            detail_number(f, capacity - (used[bank] < capacity ? used[bank] : capacity));
-            detail_add(f, " B free");
-            return NT_ERR_NO_MEMORY;
-        }
-        spaces[i] = nt_board_arenas[bank].start + offset;
-        sizes[i] = space->bytes;
-        used[bank] = offset + space->bytes;
-    }
-    st = nt_exec_init(&app.exec, &app.plan, spaces, sizes, &err);
-    if (st != NT_OK) {
-        f->status = st;
-        f->index = err.index;
-        f->section = (uint8_t)err.section;
-        detail_add(f, "the executor refuses the plan");
-        return st;
-    }
-    nt_exec_set_clock(&app.exec, nt_counter_ticks);
-    app.elastic = NULL;
-    memcpy(app.planned, used, sizeof used);
-    app.plan_crc = nt_rd32(bytes + 12);
-    app.plan_bytes = len;
-    app.running = 1;
-
-    /* The newest valid weights saved for this very plan replace the plan's initial values. */
-    const nt_slot_parts_t parts = params();
-    const int32_t slot = nt_slots_newest(nt_board_slot_store(), app.plan_crc, nt_slot_parts_bytes(&parts));
-    if (slot >= 0 && nt_slots_restore(nt_board_slot_store(), (uint32_t)slot, app.plan_crc, &parts) == NT_OK) {
-        nt_slot_info_t info;
-        if (nt_slot_inspect(nt_board_slot_store(), (uint32_t)slot, &info) == NT_OK) {
-            app.restored_sequence = info.sequence;
-        }
-    }
-    return NT_OK;
+    board.id = NT_BOARD_ID;
+    board.banks = banks;
+    board.n_banks = NT_BOARD_BANK_COUNT;
+    board.store = nt_board_slot_store();
+    board.clock = nt_counter_ticks;
+    board.to_instructions = nt_counter_ticks_to_instructions;
 }
 
 /* Repaints the arenas, then starts the plan: high-water marks then belong to this plan alone. */
-static nt_status restart_plan(const uint8_t *bytes, uint32_t len, failure_t *f)
+static nt_status restart_plan(const uint8_t *bytes, uint32_t len, nt_failure_t *f)
 {
     for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
         paint(nt_board_arenas[b].start, nt_board_arenas[b].limit);
     }
-    return start_plan(bytes, len, f);
+    return nt_session_start(&app.session, &board, bytes, len, f);
 }
 
 static void boot_plan(void)
@@ -319,7 +160,7 @@ static void boot_plan(void)
         const uint32_t len = nt_rd32(slot + 8);
         if (len > slot_bytes) {
             boot_failure.status = NT_ERR_TRUNCATED;
-            detail_add(&boot_failure, "the plan in the slot claims more bytes than the slot holds");
+            nt_failure_add(&boot_failure, "the plan in the slot claims more bytes than the slot holds");
         } else {
             (void)restart_plan(slot, len, &boot_failure);
         }
@@ -351,10 +192,11 @@ static void on_hello(uint16_t seq)
         nt_wr32(p + at + 16, arena_free(b));
         at += 20;
     }
-    p[at] = app.running;
-    nt_wr32(p + at + 1, app.running ? app.plan_crc : 0u);
-    nt_wr32(p + at + 5, app.running ? app.plan_bytes : 0u);
-    nt_wr32(p + at + 9, app.restored_sequence);
+    const nt_session_t *s = &app.session;
+    p[at] = s->running;
+    nt_wr32(p + at + 1, s->running ? s->plan_crc : 0u);
+    nt_wr32(p + at + 5, s->running ? s->plan_bytes : 0u);
+    nt_wr32(p + at + 9, s->running ? s->restored_sequence : 0u);
     p[at + 13] = (uint8_t)boot_failure.status;
     const uint32_t n = (uint32_t)strlen(boot_failure.detail);
     memcpy(p + at + 14, boot_failure.detail, n);
@@ -373,24 +215,24 @@ static void on_load_plan(uint16_t seq, const uint8_t *data, uint32_t length)
     uint8_t *slot = nt_board_plan_slot(&slot_bytes);
     if (offset == 0u) {
         if (total < NT_PLAN_HEADER_BYTES || total > slot_bytes) {
-            failure_t f = failure(NT_ERR_NO_MEMORY, 0, "the plan is ");
-            detail_number(&f, total);
-            detail_add(&f, " B; the plan slot holds ");
-            detail_number(&f, slot_bytes);
-            detail_add(&f, " B");
+            nt_failure_t f = nt_failure(NT_ERR_NO_MEMORY, 0, "the plan is ");
+            nt_failure_number(&f, total);
+            nt_failure_add(&f, " B; the plan slot holds ");
+            nt_failure_number(&f, slot_bytes);
+            nt_failure_add(&f, " B");
             send_error(type, seq, &f);
             return;
         }
         /* A new plan replaces the running one from its first byte on. */
-        app.running = 0;
+        nt_session_stop(&app.session);
         app.load_active = 1;
         app.load_total = total;
         app.load_received = 0;
     }
     if (!app.load_active || total != app.load_total || offset != app.load_received) {
-        failure_t f = failure(NT_ERR_SEQUENCE, offset, app.load_active ? "expected the chunk at offset " : "no plan load in progress; start at offset 0");
+        nt_failure_t f = nt_failure(NT_ERR_SEQUENCE, offset, app.load_active ? "expected the chunk at offset " : "no plan load in progress; start at offset 0");
         if (app.load_active) {
-            detail_number(&f, app.load_received);
+            nt_failure_number(&f, app.load_received);
         }
         send_error(type, seq, &f);
         return;
@@ -408,7 +250,7 @@ static void on_load_plan(uint16_t seq, const uint8_t *data, uint32_t length)
     app.load_received += n;
     if (app.load_received == total) {
         app.load_active = 0;
-        failure_t f;
+        nt_failure_t f;
         memset(&boot_failure, 0, sizeof boot_failure);
         if (restart_plan(slot, total, &f) != NT_OK) {
             send_error(type, seq, &f);
@@ -419,20 +261,9 @@ static void on_load_plan(uint16_t seq, const uint8_t *data, uint32_t length)
     send(type, NT_OK, seq, 4u);
 }
 
-/* Every label names one of the plan's classes. */
-static uint32_t labels_ok(const uint8_t *labels, uint32_t count, uint32_t classes)
-{
-    for (uint32_t i = 0; i < count; ++i) {
-        if (labels[i] >= classes) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static int need_plan(uint8_t type, uint16_t seq)
 {
-    if (!app.running) {
+    if (!app.session.running) {
         send_status(type, seq, NT_ERR_STATE, "no plan is running; load one first");
         return 0;
     }
@@ -445,45 +276,36 @@ static void on_train(uint16_t seq, const uint8_t *data, uint32_t length)
     if (!need_plan(type, seq)) {
         return;
     }
-    const nt_plan_t *plan = &app.plan;
+    const nt_plan_t *plan = &app.session.plan;
     if (plan->loss == NT_PLAN_NONE) {
         send_status(type, seq, NT_ERR_STATE, "the plan has no training section");
         return;
     }
     const nt_plan_tensor_t *input = &plan->tensors[plan->input];
     const nt_plan_tensor_t *labels = &plan->tensors[plan->labels];
-    const uint32_t classes = plan->tensors[plan->logits].dims[3];
     if (length != 4u + input->bytes + labels->bytes) {
-        failure_t f = failure(NT_ERR_RANGE, length, "a training request for this plan is f32 lr + ");
-        detail_number(&f, input->bytes);
-        detail_add(&f, " B input + ");
-        detail_number(&f, labels->bytes);
-        detail_add(&f, " B labels");
+        nt_failure_t f = nt_failure(NT_ERR_RANGE, length, "a training request for this plan is f32 lr + ");
+        nt_failure_number(&f, input->bytes);
+        nt_failure_add(&f, " B input + ");
+        nt_failure_number(&f, labels->bytes);
+        nt_failure_add(&f, " B labels");
         send_error(type, seq, &f);
         return;
     }
     float lr;
     memcpy(&lr, data, sizeof lr);
-    if (!(lr >= 0.0f && lr <= 16.0f) || !labels_ok(data + 4 + input->bytes, labels->bytes, classes)) {
-        send_status(type, seq, NT_ERR_RANGE, "learning rate outside [0, 16], or a label outside the plan's classes");
-        return;
-    }
-    memcpy(nt_exec_tensor(&app.exec, plan->input), data + 4, input->bytes);
-    memcpy(nt_exec_tensor(&app.exec, plan->labels), data + 4 + input->bytes, labels->bytes);
-    const nt_sgd_config_t sgd = { lr, 0.0f, 0.0f };
-    float loss = 0.0f;
+    memcpy(nt_session_input(&app.session), data + 4, input->bytes);
     uint8_t *p = payload();
-    nt_exec_clear_ticks(&app.exec);
-    const nt_status st = app.elastic ? nt_elastic_train_step(app.elastic, &app.exec, &sgd, &loss, p + 44)
-                                     : nt_exec_train_step(&app.exec, &sgd, NULL, &loss, p + 44);
+    nt_session_step_t step;
+    const nt_status st = nt_session_train(&app.session, data + 4 + input->bytes, lr, &step, p + 44);
     if (st != NT_OK) {
-        send_status(type, seq, st, "the training step failed");
+        send_status(type, seq, st, st == NT_ERR_RANGE ? "learning rate outside [0, 16], or a label outside the plan's classes"
+                                                      : "the training step failed");
         return;
     }
-    ++app.steps;
-    memcpy(p, &loss, sizeof loss);
+    memcpy(p, &step.loss, sizeof step.loss);
     for (uint32_t phase = 0; phase < NT_PHASE_COUNT; ++phase) {
-        nt_wr64(p + 4 + 8u * phase, nt_counter_ticks_to_instructions(app.exec.ticks[phase]));
+        nt_wr64(p + 4 + 8u * phase, step.instructions[phase]);
     }
     send(type, NT_OK, seq, 44u + plan->batch);
 }
@@ -497,15 +319,14 @@ static void on_elastic(uint16_t seq, const uint8_t *data, uint32_t length)
     if (!need_plan(type, seq)) {
         return;
     }
-    const nt_plan_t *plan = &app.plan;
+    nt_elastic_t *el = app.session.elastic;
     if (length != 0u) {
         float rho;
         memcpy(&rho, data, sizeof rho);
         const uint16_t window = length >= 8u ? nt_rd16(data + 4) : 0u, calibration = length >= 8u ? nt_rd16(data + 6) : 0u;
         nt_status st = NT_OK;
-        if (rho == -2.0f && app.elastic && length == 8u && app.elastic->step >= app.elastic->calibration) {
+        if (rho == -2.0f && el && length == 8u && el->step >= el->calibration) {
             /* A page of the candidates' costs from `window` on (the field carries the first index). */
-            const nt_elastic_t *el = app.elastic;
             const uint32_t first = window < el->n ? window : el->n;
             uint32_t count = (REPLY_PAYLOAD_BYTES - 20u) / 8u;
             count = first + count > el->n ? el->n - first : count;
@@ -521,22 +342,14 @@ static void on_elastic(uint16_t seq, const uint8_t *data, uint32_t length)
             }
             send(type, NT_OK, seq, 20u + 8u * count);
             return;
-        } else if (length == 8u && rho == 0.0f) {
-            nt_elastic_stop(&app.exec);
-            app.elastic = NULL;
         } else if (length == 8u) {
-            if (plan->elastic == NT_PLAN_NONE) {
+            if (rho != 0.0f && app.session.plan.elastic == NT_PLAN_NONE) {
                 send_status(type, seq, NT_ERR_STATE, "the plan reserves no elastic workspace (plan it with --method elastic or nanotrain)");
                 return;
             }
-            nt_elastic_t *el = (nt_elastic_t *)nt_exec_tensor(&app.exec, plan->elastic);
-            st = nt_elastic_start(el, plan->tensors[plan->elastic].bytes, &app.exec, rho, window, calibration);
-            app.elastic = st == NT_OK ? el : NULL;
-            if (st != NT_OK) {
-                nt_elastic_stop(&app.exec); /* a refused start leaves every parameter training, as before any */
-            }
-        } else if (rho == -1.0f && app.elastic && length == 8u + app.elastic->n) {
-            st = nt_elastic_set_selection(app.elastic, &app.exec, data + 8);
+            st = nt_session_set_speed(&app.session, rho, window, calibration);
+        } else if (rho == -1.0f && el && length == 8u + el->n) {
+            st = nt_elastic_set_selection(el, &app.session.exec, data + 8);
         } else {
             send_status(type, seq, NT_ERR_RANGE, "an elastic request is empty, f32 rho + u16 window + u16 calibration, f32 -1 + 4 zero bytes + a byte per candidate, or f32 -2 + u16 first + u16 0 after calibration");
             return;
@@ -546,7 +359,7 @@ static void on_elastic(uint16_t seq, const uint8_t *data, uint32_t length)
             return;
         }
     }
-    const nt_elastic_t *el = app.elastic;
+    el = app.session.elastic;
     uint8_t *p = payload();
     memset(p, 0, 56u);
     if (el) {
@@ -578,14 +391,14 @@ static void on_infer(uint16_t seq, const uint8_t *data, uint32_t length)
     if (!need_plan(type, seq)) {
         return;
     }
-    const nt_plan_t *plan = &app.plan;
+    const nt_plan_t *plan = &app.session.plan;
     const nt_plan_tensor_t *input = &plan->tensors[plan->input];
     const nt_plan_tensor_t *logits = &plan->tensors[plan->logits];
     const uint32_t classes = logits->dims[3];
     if (length != input->bytes) {
-        failure_t f = failure(NT_ERR_RANGE, length, "an inference request for this plan is the input tensor, ");
-        detail_number(&f, input->bytes);
-        detail_add(&f, " B");
+        nt_failure_t f = nt_failure(NT_ERR_RANGE, length, "an inference request for this plan is the input tensor, ");
+        nt_failure_number(&f, input->bytes);
+        nt_failure_add(&f, " B");
         send_error(type, seq, &f);
         return;
     }
@@ -593,15 +406,12 @@ static void on_infer(uint16_t seq, const uint8_t *data, uint32_t length)
         send_status(type, seq, NT_ERR_NO_MEMORY, "the logits of this plan's batch do not fit a reply");
         return;
     }
-    memcpy(nt_exec_tensor(&app.exec, plan->input), data, input->bytes);
+    memcpy(nt_session_input(&app.session), data, input->bytes);
     uint8_t *p = payload();
-    const uint64_t t0 = nt_counter_ticks();
-    nt_exec_forward(&app.exec);
-    const uint64_t t1 = nt_counter_ticks();
-    const float *values = (const float *)nt_exec_tensor(&app.exec, plan->logits);
-    nt_argmax_f32((int32_t)plan->batch, (int32_t)classes, values, p + 8);
-    nt_wr64(p, nt_counter_ticks_to_instructions(t1 - t0));
-    memcpy(p + 8 + plan->batch, values, 4u * plan->batch * classes);
+    uint64_t instructions = 0;
+    (void)nt_session_infer(&app.session, p + 8, &instructions);
+    nt_wr64(p, instructions);
+    memcpy(p + 8 + plan->batch, nt_session_logits(&app.session), 4u * plan->batch * classes);
     send(type, NT_OK, seq, 8u + plan->batch * (1u + 4u * classes));
 }
 
@@ -610,7 +420,7 @@ static void on_stats(uint16_t seq)
     uint8_t *p = payload();
     uint8_t *lowest, *top;
     nt_board_stack(&lowest, &top);
-    nt_wr32(p, app.steps);
+    nt_wr32(p, app.session.running ? app.session.steps : 0u);
     nt_wr32(p + 4, (uint32_t)(top - lowest));
     nt_wr32(p + 8, stack_high_water());
     p[12] = NT_BOARD_BANK_COUNT;
@@ -618,7 +428,7 @@ static void on_stats(uint16_t seq)
     for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
         put_name(p + at, nt_board_arenas[b].name, 8);
         nt_wr32(p + at + 8, arena_free(b));
-        nt_wr32(p + at + 12, app.running ? app.planned[b] : 0u);
+        nt_wr32(p + at + 12, app.session.running ? app.session.planned[b] : 0u);
         nt_wr32(p + at + 16, high_water(nt_board_arenas[b].start, nt_board_arenas[b].limit));
         at += 20;
     }
@@ -631,9 +441,8 @@ static void on_save(uint16_t seq)
     if (!need_plan(type, seq)) {
         return;
     }
-    const nt_slot_parts_t parts = params();
     uint32_t slot = 0, sequence = 0;
-    const nt_status st = nt_slots_save(nt_board_slot_store(), app.plan_crc, &parts, &slot, &sequence);
+    const nt_status st = nt_session_save(&app.session, &slot, &sequence);
     if (st != NT_OK) {
         send_status(type, seq, st, st == NT_ERR_NO_MEMORY ? "the trainable tensors do not fit a weight slot" : "writing the weight slot failed");
         return;
@@ -647,9 +456,9 @@ static void on_frame(const nt_frame_t *frame)
 {
     const uint8_t type = frame->type;
     if (type != NT_MSG_HELLO && (!app.seq_known || frame->seq != app.next_seq)) {
-        failure_t f = failure(NT_ERR_SEQUENCE, frame->seq, app.seq_known ? "expected request " : "say hello first");
+        nt_failure_t f = nt_failure(NT_ERR_SEQUENCE, frame->seq, app.seq_known ? "expected request " : "say hello first");
         if (app.seq_known) {
-            detail_number(&f, app.next_seq);
+            nt_failure_number(&f, app.next_seq);
         }
         send_error((uint8_t)(type | NT_MSG_REPLY), frame->seq, &f);
         return;
@@ -676,6 +485,7 @@ static void on_frame(const nt_frame_t *frame)
 int main(void)
 {
     nt_board_init();
+    board_init();
     paint_stack();
     boot_plan();
 
