@@ -14,6 +14,7 @@ public static class NativeLibraryLoader
     internal const string LibraryName = "ntengine";
     private static readonly Lock Gate = new();
     private static IntPtr _handle;
+    private static readonly HashSet<Assembly> Resolved = [];
 
     /// <summary>Makes sure the engine is built and loadable; called by every binding's static constructor.</summary>
     public static void EnsureLoaded()
@@ -33,6 +34,20 @@ public static class NativeLibraryLoader
             }
             _handle = NativeLibrary.Load(ShadowCopy(path));
             NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
+        }
+    }
+
+    /// <summary>As <see cref="EnsureLoaded"/>, and points the <c>ntengine</c> imports of another assembly at the same library.</summary>
+    public static void EnsureLoadedFor(Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        EnsureLoaded();
+        lock (Gate)
+        {
+            if (assembly != typeof(NativeLibraryLoader).Assembly && Resolved.Add(assembly))
+            {
+                NativeLibrary.SetDllImportResolver(assembly, Resolve);
+            }
         }
     }
 
