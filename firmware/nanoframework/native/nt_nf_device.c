@@ -30,9 +30,16 @@ nt_status nt_nf_load(const uint8_t *plan, uint32_t len, nt_failure_t *f)
         nt_failure_add(f, " B");
         return NT_ERR_NO_MEMORY;
     }
-    /* The running plan points into the buffer: it stops before the bytes change. */
+    /* The running plan points into the buffer: it stops before the bytes change. A plan already in the buffer (flashed
+     * there with the image) is used in place; one that differs is copied, which a buffer in flash does not keep. */
     nt_session_stop(&session);
-    memcpy(platform->plan_buffer, plan, len);
+    if (memcmp(platform->plan_buffer, plan, len) != 0) {
+        memcpy(platform->plan_buffer, plan, len);
+        if (memcmp(platform->plan_buffer, plan, len) != 0) {
+            *f = nt_failure(NT_ERR_UNSUPPORTED, 0, "the plan buffer did not keep the bytes (it is flash: flash the plan with the image)");
+            return NT_ERR_UNSUPPORTED;
+        }
+    }
     return nt_session_start(&session, &platform->board, platform->plan_buffer, len, f);
 }
 
