@@ -105,8 +105,12 @@ if(_uart_kind STREQUAL "cmsdk")
     set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_cmsdk.c")
 elseif(_uart_kind STREQUAL "stm32-usart")
     set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_stm32_usart.c")
+elseif(_uart_kind STREQUAL "stm32-usart-v2")
+    # STM32F7/H7 register layout; the board's own nt_board_clocks.c brings up its clocks and pins.
+    set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_stm32_usart_v2.c"
+        "${NT_FIRMWARE_DIR}/boards/${NT_BOARD}/nt_board_clocks.c")
 else()
-    message(FATAL_ERROR "${NT_BOARD_JSON}: uart.kind '${_uart_kind}' is not cmsdk or stm32-usart")
+    message(FATAL_ERROR "${NT_BOARD_JSON}: uart.kind '${_uart_kind}' is not cmsdk, stm32-usart or stm32-usart-v2")
 endif()
 
 set(NT_BOARD_CPU_FLAGS -mcpu=${NT_BOARD_CORE} -mthumb -mfpu=${NT_BOARD_FPU} -mfloat-abi=hard)

@@ -56,7 +56,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
-        root.Subcommands.Add(PlannedCommand.Create("flash", "put the image on a real STM32 / ESP32 board", 10));
+        root.Subcommands.Add(FlashCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(BoardsCommand.Create());

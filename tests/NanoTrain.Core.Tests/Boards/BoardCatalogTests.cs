@@ -9,7 +9,7 @@ public class BoardCatalogTests
 
     [Fact]
     public void EveryDesignBoardHasADescriptor() =>
-        Assert.Equal(new[] { "m7-dev", "openmv-h7", "stm32f405", "stm32f746" }, Catalog.Ids);
+        Assert.Equal(new[] { "m7-dev", "nucleo-h743zi", "openmv-h7", "stm32f405", "stm32f746", "stm32f746-disco" }, Catalog.Ids);
 
     [Theory]
     [InlineData("openmv-h7", "mps2-an500", "cortex-m7", 992 * 1024, 2048 * 1024, new[] { "DTCM", "AXI", "SRAM123", "SRAM4" })]

@@ -35,6 +35,11 @@ public sealed record EmulatorInfo(
     public long TicksToInstructions(long ticks) => ticks * InstructionsPerTickNum / InstructionsPerTickDen;
 }
 
+/// <summary>How a debug probe reaches the real chip: OpenOCD's interface and target scripts.</summary>
+/// <param name="OpenOcdInterface">OpenOCD interface script (interface/stlink.cfg).</param>
+/// <param name="OpenOcdTarget">OpenOCD target script (target/stm32f4x.cfg).</param>
+public sealed record ProbeInfo(string OpenOcdInterface, string OpenOcdTarget);
+
 /// <summary>
 /// Everything known about one board, read from <c>firmware/boards/&lt;id&gt;/board.json</c>: the single
 /// source of truth that the build (CMake), the runner and the planner all read.
@@ -54,6 +59,12 @@ public sealed record BoardDescriptor(
     EmulatorInfo Emulator,
     string SourcePath)
 {
+    /// <summary>How a probe flashes the real chip, or null for a board that is no chip (or not yet described for one).</summary>
+    public ProbeInfo? Probe { get; init; }
+
+    /// <summary>True when the image's addresses are the real chip's: flash and every bank sit where the chip has them.</summary>
+    public bool ChipLayout => (Flash.ChipBase ?? Flash.Base) == Flash.Base && Banks.All(b => (b.ChipBase ?? b.Base) == b.Base);
+
     /// <summary>Total SRAM over all banks.</summary>
     public long TotalSram => Banks.Sum(b => (long)b.Size);
 
@@ -131,7 +142,10 @@ public sealed record BoardDescriptor(
                     emulator.Long("sysTickHz"),
                     ratio.Long("num"),
                     ratio.Long("den")),
-                path);
+                path)
+            {
+                Probe = reader.Has("probe") ? ReadProbe(new FieldReader(path, reader.Object("probe"), "probe.")) : null,
+            };
             if (descriptor.Emulator.InstructionsPerTickNum <= 0 || descriptor.Emulator.InstructionsPerTickDen <= 0)
             {
                 throw new NanoTrainException(ErrorKind.BadInput, $"{path}: field 'emulator.instructionsPerTick' must be positive");
@@ -157,6 +171,8 @@ public sealed record BoardDescriptor(
     }
 
     /// <summary>Reads typed fields and names the file and field when one is missing or wrong.</summary>
+    private static ProbeInfo ReadProbe(FieldReader probe) => new(probe.String("openocdInterface"), probe.String("openocdTarget"));
+
     private sealed class FieldReader(string path, JsonElement element, string prefix = "")
     {
         public string Path { get; } = path;
@@ -189,6 +205,8 @@ public sealed record BoardDescriptor(
         }
 
         public JsonElement Object(string name) => Get(name, JsonValueKind.Object);
+
+        public bool Has(string name) => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out _);
 
         public JsonElement Array(string name) => Get(name, JsonValueKind.Array);
 

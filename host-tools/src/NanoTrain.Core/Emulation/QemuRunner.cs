@@ -54,6 +54,11 @@ public sealed class QemuRunner
             throw new NanoTrainException(ErrorKind.BadInput, $"{elfPath}: built for board '{elf.BoardId}', not '{board.Id}'; rebuild it with `nanotrain build --board {board.Id}`");
         }
 
+        if (!board.Emulator.Program.StartsWith("qemu-system-", StringComparison.Ordinal))
+        {
+            throw new NanoTrainException(ErrorKind.Usage,
+                $"board '{board.Id}' is a real chip's layout that runs in {board.Emulator.Program} ({board.Emulator.Machine}), not QEMU: run it with renode/run-tests.sh or on the board (`nanotrain flash --board {board.Id}`)");
+        }
         string? qemu = _findProgram(board.Emulator.Program);
         if (qemu == null)
         {
