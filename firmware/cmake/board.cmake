@@ -64,6 +64,13 @@ endforeach()
 if(NOT _stack_found)
     message(FATAL_ERROR "${NT_BOARD_JSON}: stack.bank '${_stack_bank}' is not one of the banks")
 endif()
+# The largest bank's bytes a benchmark app may take whole: all of it, or, when the stack and data live there too (a
+# board with one bank), what is left after the stack and 64 KB for the image's own data.
+if(_largest_name STREQUAL _stack_bank)
+    math(EXPR _largest_work "${_largest_size} - ${_stack_size} - 65536")
+else()
+    set(_largest_work ${_largest_size})
+endif()
 string(APPEND _memory "}\n\nREGION_ALIAS(\"RAM_DATA\", ${_stack_bank});\nREGION_ALIAS(\"RAM_STACK\", ${_stack_bank});\n__nt_stack_size = ${_stack_size};\n")
 file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_memory.ld" CONTENT "/* Generated from ${NT_BOARD_JSON}; do not edit. */\n${_memory}")
 file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_banks.ld" CONTENT "/* Generated from ${NT_BOARD_JSON}; do not edit. */\n${_sections}")
@@ -97,7 +104,7 @@ file(CONFIGURE OUTPUT "${NT_BOARD_GEN_DIR}/nt_board_config.h" CONTENT
 #define NT_BOARD_BANKS_INIT { ${_banks_init}}
 #define NT_BOARD_FLASH_INIT { \"${_flash_name}\", ${_flash_base}u, ${_flash_size}u }
 #define NT_BOARD_LARGEST_BANK_SECTION \".nt_bank.${_largest_name}\"
-#define NT_BOARD_LARGEST_BANK_BYTES ${_largest_size}u
+#define NT_BOARD_LARGEST_BANK_BYTES ${_largest_work}u
 #endif
 ")
 
@@ -105,14 +112,27 @@ if(_uart_kind STREQUAL "cmsdk")
     set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_cmsdk.c")
 elseif(_uart_kind STREQUAL "stm32-usart")
     set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_stm32_usart.c")
+elseif(_uart_kind STREQUAL "ns16550")
+    set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_ns16550.c")
 elseif(_uart_kind STREQUAL "stm32-usart-v2")
     # STM32F7/H7 register layout; the board's own nt_board_clocks.c brings up its clocks and pins.
     set(NT_BOARD_UART_SOURCE "${NT_FIRMWARE_DIR}/boards/common/uart_stm32_usart_v2.c"
         "${NT_FIRMWARE_DIR}/boards/${NT_BOARD}/nt_board_clocks.c")
 else()
-    message(FATAL_ERROR "${NT_BOARD_JSON}: uart.kind '${_uart_kind}' is not cmsdk, stm32-usart or stm32-usart-v2")
+    message(FATAL_ERROR "${NT_BOARD_JSON}: uart.kind '${_uart_kind}' is not cmsdk, stm32-usart, stm32-usart-v2 or ns16550")
 endif()
 
-set(NT_BOARD_CPU_FLAGS -mcpu=${NT_BOARD_CORE} -mthumb -mfpu=${NT_BOARD_FPU} -mfloat-abi=hard)
+if(NT_BOARD_ISA MATCHES "^rv32")
+    # RISC-V: the ISA string is the -march; no FPU on the boards here, so the soft-float ABI; picolibc for the C library.
+    set(NT_BOARD_ARCH riscv)
+    # GCC 12 wants the CSR instructions (the counter, traps) named as an extension, _zicsr, when compiling; the link
+    # names the plain ISA, which is what picks picolibc's rv32im multilib.
+    set(NT_BOARD_CPU_FLAGS -march=${NT_BOARD_ISA}_zicsr -mabi=ilp32 --specs=picolibc.specs)
+    set(NT_BOARD_LINK_FLAGS -march=${NT_BOARD_ISA} -mabi=ilp32 --specs=picolibc.specs)
+else()
+    set(NT_BOARD_ARCH arm)
+    set(NT_BOARD_CPU_FLAGS -mcpu=${NT_BOARD_CORE} -mthumb -mfpu=${NT_BOARD_FPU} -mfloat-abi=hard)
+    set(NT_BOARD_LINK_FLAGS ${NT_BOARD_CPU_FLAGS})
+endif()
 add_compile_options(${NT_BOARD_CPU_FLAGS})
-add_link_options(${NT_BOARD_CPU_FLAGS})
+add_link_options(${NT_BOARD_LINK_FLAGS})

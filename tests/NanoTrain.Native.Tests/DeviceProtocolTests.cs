@@ -88,6 +88,7 @@ public class DeviceProtocolTests
     [InlineData("openmv-h7", "last-layer", 100, Lr)]
     [InlineData("stm32f746", "last-layer", 100, Lr)]
     [InlineData("stm32f405", "last-layer", 100, Lr)]
+    [InlineData("esp32c3-class", "last-layer", 40, Lr)]
     [InlineData("stm32f746", "gc-apu", 24, 0.005f)]
     [InlineData("openmv-h7", "bias-only", 12, 0.005f)]
     [InlineData("openmv-h7", "sparse-update", 8, 0.005f)]

@@ -104,7 +104,11 @@ static void paint_stack(void)
     uint8_t *lowest, *top;
     nt_board_stack(&lowest, &top);
     uintptr_t sp;
+#if defined(__riscv)
+    __asm__ volatile("mv %0, sp" : "=r"(sp));
+#else
     __asm__ volatile("mov %0, sp" : "=r"(sp));
+#endif
     uint8_t *limit = (uint8_t *)(sp - STACK_PAINT_MARGIN);
     if (limit > lowest) {
         paint(lowest, limit);

@@ -37,6 +37,18 @@ void nt_board_stack(uint8_t **lowest, uint8_t **top)
     *top = __stack_end;
 }
 
+#if defined(__riscv)
+/* QEMU virt's test device: writing 0x7777 resets the machine. */
+#define VIRT_TEST (*(volatile uint32_t *)0x00100000u)
+
+void nt_board_reset(void)
+{
+    __asm__ volatile("fence" ::: "memory");
+    VIRT_TEST = 0x7777u;
+    for (;;) {
+    }
+}
+#else
 #define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
 
 void nt_board_reset(void)
@@ -47,6 +59,7 @@ void nt_board_reset(void)
     for (;;) {
     }
 }
+#endif
 
 void nt_board_init(void)
 {

@@ -12,6 +12,12 @@
 #define SEMIHOST_MODE_WRITE_BINARY 5u
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026u
 
+#if defined(__riscv)
+/* RISC-V semihosting: the trap sequence lives in riscv/semihost.S, aligned as QEMU needs it. */
+uint32_t nt_semihost_trap(uint32_t op, const void *arg);
+
+static inline uint32_t semihost_call(uint32_t op, const void *arg) { return nt_semihost_trap(op, arg); }
+#else
 static inline uint32_t semihost_call(uint32_t op, const void *arg)
 {
     register uint32_t r0 __asm__("r0") = op;
@@ -19,6 +25,7 @@ static inline uint32_t semihost_call(uint32_t op, const void *arg)
     __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
     return r0;
 }
+#endif
 
 static uint32_t name_length(const char *name)
 {
@@ -122,6 +129,10 @@ void nt_board_exit(int status)
     const uint32_t block[2] = { ADP_STOPPED_APPLICATION_EXIT, (uint32_t)status };
     semihost_call(SEMIHOST_SYS_EXIT_EXTENDED, block);
     for (;;) {
+#if defined(__riscv)
+        __asm__ volatile("ebreak");
+#else
         __asm__ volatile("bkpt 0");
+#endif
     }
 }

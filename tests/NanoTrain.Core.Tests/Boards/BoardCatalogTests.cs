@@ -9,13 +9,16 @@ public class BoardCatalogTests
 
     [Fact]
     public void EveryDesignBoardHasADescriptor() =>
-        Assert.Equal(new[] { "m7-dev", "nucleo-h743zi", "openmv-h7", "stm32f405", "stm32f746", "stm32f746-disco" }, Catalog.Ids);
+        Assert.Equal(new[] { "esp32c3-class", "m7-dev", "nucleo-h743zi", "openmv-h7", "stm32f405", "stm32f746", "stm32f746-disco" }, Catalog.Ids);
 
     [Theory]
     [InlineData("openmv-h7", "mps2-an500", "cortex-m7", 992 * 1024, 2048 * 1024, new[] { "DTCM", "AXI", "SRAM123", "SRAM4" })]
     [InlineData("stm32f746", "mps2-an500", "cortex-m7", 320 * 1024, 1024 * 1024, new[] { "DTCM", "SRAM1", "SRAM2" })]
     [InlineData("stm32f405", "netduinoplus2", "cortex-m4", 192 * 1024, 1024 * 1024, new[] { "SRAM", "CCM" })]
     [InlineData("m7-dev", "mps2-an500", "cortex-m7", 20 * 1024 * 1024, 4096 * 1024, new[] { "SSRAM23", "PSRAM" })]
+    [InlineData("esp32c3-class", "virt", "rv32imc", 400 * 1024, 4096 * 1024, new[] { "SRAM" })]
+    [InlineData("stm32f746-disco", "renode/platforms/stm32f746-disco.repl", "cortex-m7", 320 * 1024, 1024 * 1024, new[] { "DTCM", "SRAM1", "SRAM2" })]
+    [InlineData("nucleo-h743zi", "renode/platforms/nucleo-h743zi.repl", "cortex-m7", 992 * 1024, 2048 * 1024, new[] { "DTCM", "AXI", "SRAM123", "SRAM4" })]
     public void DescriptorsStateTheRealChipsBanks(string id, string machine, string core, long sram, long flash, string[] banks)
     {
         var board = Catalog.Get(id);

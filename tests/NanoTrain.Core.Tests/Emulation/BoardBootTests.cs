@@ -3,11 +3,11 @@ using NanoTrain.Core.Emulation;
 
 namespace NanoTrain.Core.Tests.Emulation;
 
-/// <summary>Each board boots its smoke firmware in QEMU, reports its facts and counts instructions exactly.</summary>
+/// <summary>Each QEMU board (ARM and RISC-V) boots its smoke firmware, reports its facts and counts instructions exactly.</summary>
 [Collection("firmware")]
 public class BoardBootTests(FirmwareFixture firmware)
 {
-    public static TheoryData<string> Boards => new() { "openmv-h7", "stm32f746", "stm32f405", "m7-dev" };
+    public static TheoryData<string> Boards => new() { "openmv-h7", "stm32f746", "stm32f405", "m7-dev", "esp32c3-class" };
 
     [Theory]
     [MemberData(nameof(Boards))]

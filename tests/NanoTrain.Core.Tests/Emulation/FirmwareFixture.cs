@@ -4,7 +4,7 @@ using NanoTrain.Core.Common;
 
 namespace NanoTrain.Core.Tests.Emulation;
 
-/// <summary>Builds the smoke and hang firmware for every board once per test run.</summary>
+/// <summary>Builds every app for every board once per test run.</summary>
 public sealed class FirmwareFixture
 {
     private readonly Dictionary<(string Board, string App), string> _elves = [];
@@ -16,7 +16,7 @@ public sealed class FirmwareFixture
         var builder = new FirmwareBuilder(Paths);
         foreach (var board in Catalog.All())
         {
-            foreach (string app in FirmwareBuilder.Apps)
+            foreach (string app in FirmwareBuilder.AppsFor(board))
             {
                 _elves[(board.Id, app)] = builder.Build(board, app);
             }

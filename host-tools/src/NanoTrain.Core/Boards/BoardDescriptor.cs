@@ -28,6 +28,12 @@ public sealed record MemoryRegion(string Name, uint Base, uint Size, uint? ChipB
 public sealed record EmulatorInfo(
     string Program, string Machine, string Cpu, long SysTickHz, long InstructionsPerTickNum, long InstructionsPerTickDen)
 {
+    /// <summary>Further emulator arguments the machine needs (riscv virt: -bios none).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>The ELF machine (e_machine) of the images this emulator runs.</summary>
+    public ushort ElfMachine => Program.Contains("riscv", StringComparison.Ordinal) ? Emulation.ElfImage.MachineRiscV : Emulation.ElfImage.MachineArm;
+
     /// <summary>Instructions per counter tick as a real number.</summary>
     public double InstructionsPerTick => (double)InstructionsPerTickNum / InstructionsPerTickDen;
 
@@ -141,7 +147,10 @@ public sealed record BoardDescriptor(
                     emulator.String("cpu"),
                     emulator.Long("sysTickHz"),
                     ratio.Long("num"),
-                    ratio.Long("den")),
+                    ratio.Long("den"))
+                {
+                    ExtraArguments = emulator.Has("arguments") ? emulator.Strings("arguments") : [],
+                },
                 path)
             {
                 Probe = reader.Has("probe") ? ReadProbe(new FieldReader(path, reader.Object("probe"), "probe.")) : null,
@@ -205,6 +214,11 @@ public sealed record BoardDescriptor(
         }
 
         public JsonElement Object(string name) => Get(name, JsonValueKind.Object);
+
+        public IReadOnlyList<string> Strings(string name) =>
+            [.. Array(name).EnumerateArray().Select((v, i) => v.ValueKind == JsonValueKind.String
+                ? v.GetString()!
+                : throw new NanoTrainException(ErrorKind.BadInput, $"{Path}: field '{Prefix}{name}[{i}]' should be a string"))];
 
         public bool Has(string name) => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out _);
 

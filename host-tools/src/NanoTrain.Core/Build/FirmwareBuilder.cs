@@ -20,6 +20,16 @@ public sealed class FirmwareBuilder
     /// <summary>Firmware apps that <c>firmware/app/CMakeLists.txt</c> defines.</summary>
     public static IReadOnlyList<string> Apps { get; } = ["smoke", "hang", "trainer", "trainstep", "kernelbench", "kernelcheck"];
 
+    /// <summary>
+    /// The apps a board builds: all of <see cref="Apps"/>, less kernelcheck on a core without optimized kernels
+    /// (RISC-V: its kernels are the reference ones, so there is nothing to compare).
+    /// </summary>
+    public static IReadOnlyList<string> AppsFor(BoardDescriptor board)
+    {
+        ArgumentNullException.ThrowIfNull(board);
+        return board.Emulator.ElfMachine == Emulation.ElfImage.MachineRiscV ? [.. Apps.Where(a => a != "kernelcheck")] : Apps;
+    }
+
     /// <summary>Where the ELF of an app for a board is written.</summary>
     public string ElfPath(string boardId, string app) => Path.Combine(_paths.Build, boardId, "app", app + ".elf");
 
@@ -34,8 +44,19 @@ public sealed class FirmwareBuilder
         {
             throw new NanoTrainException(ErrorKind.Usage, $"unknown firmware app '{app}'; known apps: {string.Join(", ", Apps)}");
         }
+        if (!AppsFor(board).Contains(app))
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"board '{board.Id}' has no '{app}' app: its kernels are the reference ones; apps: {string.Join(", ", AppsFor(board))}");
+        }
         RequireTool("cmake", "cmake");
-        RequireTool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi");
+        if (board.Emulator.ElfMachine == Emulation.ElfImage.MachineRiscV)
+        {
+            RequireTool("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf");
+        }
+        else
+        {
+            RequireTool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi");
+        }
         lock (BuildLock)
         {
             using var processLock = AcquireProcessLock();

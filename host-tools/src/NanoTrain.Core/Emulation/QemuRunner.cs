@@ -30,6 +30,7 @@ public sealed class QemuRunner
         "-serial", "stdio",
         "-semihosting-config", "enable=on,target=native",
         "-icount", "shift=0,sleep=off",
+        .. board.Emulator.ExtraArguments,
         "-kernel", elfPath,
     ];
 
@@ -41,9 +42,10 @@ public sealed class QemuRunner
     {
         ArgumentNullException.ThrowIfNull(board);
         var elf = ElfImage.Load(elfPath);
-        if (elf.Machine != ElfImage.MachineArm)
+        if (elf.Machine != board.Emulator.ElfMachine)
         {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{elfPath}: ELF machine {elf.Machine} is not ARM; board '{board.Id}' runs ARM images");
+            string arch = board.Emulator.ElfMachine == ElfImage.MachineRiscV ? "RISC-V" : "ARM";
+            throw new NanoTrainException(ErrorKind.BadInput, $"{elfPath}: ELF machine {elf.Machine} is not {arch}; board '{board.Id}' runs {arch} images");
         }
         if (elf.BoardId == null)
         {
@@ -63,7 +65,7 @@ public sealed class QemuRunner
         if (qemu == null)
         {
             throw new NanoTrainException(ErrorKind.Environment,
-                $"{board.Emulator.Program} not found on PATH; install it with `apt-get install -y qemu-system-arm` (./nanotrain does this when run as root)");
+                $"{board.Emulator.Program} not found on PATH; install it with `apt-get install -y {(board.Emulator.Program == "qemu-system-arm" ? "qemu-system-arm" : "qemu-system-misc")}` (./nanotrain does this when run as root)");
         }
         return qemu;
     }
