@@ -1,5 +1,6 @@
-/* STM32F7/H7 USART (ISR/RDR/TDR layout): the console of the chip boards (stm32f746-disco, nucleo-h743zi). The board's
- * nt_board_clocks.c enables the clocks, routes the pins and gives the baud divider. Build-only here. */
+/* Build-only here (no STM32F7/H7 to run on; Renode cannot be installed). STM32F7/H7 USART (ISR/RDR/TDR layout): the
+ * console of the chip boards (stm32f746-disco, nucleo-h743zi). The board's nt_board_clocks.c enables the clocks, routes
+ * the pins and gives the baud divider. */
 #include "nt_board.h"
 
 #define USART_CR1 (*(volatile uint32_t *)(NT_BOARD_UART_BASE + 0x00u))
