@@ -35,10 +35,6 @@ static struct {
     uint16_t next_seq;
 } app;
 
-/* The board as the session sees it: its banks' free memory, the weight slots, the instruction counter. */
-static nt_session_bank_t banks[NT_BOARD_BANK_COUNT];
-static nt_session_board_t board;
-
 /* Why the plan found in the slot at boot did not start (status NT_OK when it did or there was none). */
 static nt_failure_t boot_failure;
 
@@ -131,28 +127,13 @@ static uint32_t stack_high_water(void)
 
 static uint32_t arena_free(uint32_t bank) { return (uint32_t)(nt_board_arenas[bank].limit - nt_board_arenas[bank].start); }
 
-static void board_init(void)
-{
-    for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
-        banks[b].name = nt_board_arenas[b].name;
-        banks[b].start = nt_board_arenas[b].start;
-        banks[b].limit = nt_board_arenas[b].limit;
-    }
-    board.id = NT_BOARD_ID;
-    board.banks = banks;
-    board.n_banks = NT_BOARD_BANK_COUNT;
-    board.store = nt_board_slot_store();
-    board.clock = nt_counter_ticks;
-    board.to_instructions = nt_counter_ticks_to_instructions;
-}
-
 /* Repaints the arenas, then starts the plan: high-water marks then belong to this plan alone. */
 static nt_status restart_plan(const uint8_t *bytes, uint32_t len, nt_failure_t *f)
 {
     for (uint32_t b = 0; b < NT_BOARD_BANK_COUNT; ++b) {
         paint(nt_board_arenas[b].start, nt_board_arenas[b].limit);
     }
-    return nt_session_start(&app.session, &board, bytes, len, f);
+    return nt_session_start(&app.session, nt_board_session(), bytes, len, f);
 }
 
 static void boot_plan(void)
@@ -489,7 +470,6 @@ static void on_frame(const nt_frame_t *frame)
 int main(void)
 {
     nt_board_init();
-    board_init();
     paint_stack();
     boot_plan();
 

@@ -42,6 +42,10 @@ void nt_board_reset(void) __attribute__((noreturn));
 /** The store of the two learned-weight slots (nt/slots.h): a host file by semihosting on emulated boards. */
 struct nt_slot_store;
 const struct nt_slot_store *nt_board_slot_store(void);
+/** The board for an engine session (nt/session.h): its banks' free memory, weight slots and counter. */
+struct nt_session_board;
+const struct nt_session_board *nt_board_session(void);
+
 /** Brings up the UART and starts the instruction counter. Called once from main. */
 void nt_board_init(void);
 
