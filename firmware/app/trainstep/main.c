@@ -11,6 +11,9 @@
 static uint8_t work[NT_BOARD_LARGEST_BANK_BYTES] __attribute__((section(NT_BOARD_LARGEST_BANK_SECTION), aligned(16)));
 static nt_plan_t plan;
 static nt_exec_t exec;
+/* Per-op forward ticks of the profiling pass; a plan with more ops skips it. */
+#define MAX_PROFILED_OPS 1024u
+static uint32_t op_ticks[MAX_PROFILED_OPS];
 
 static void fact(const char *key, uint64_t value)
 {
@@ -94,6 +97,32 @@ int main(void)
     memcpy(nt_exec_tensor(&exec, plan.input), in_buffer, input->bytes);
     memcpy(nt_exec_tensor(&exec, plan.labels), in_buffer + input->bytes, labels->bytes);
 
+    /* A forward timed op by op, before the step: "op_forward: index kind in_h in_w in_c out_h out_w out_c kernel stride groups
+     * instructions", for finding where a forward pass spends its instructions. */
+    const uint32_t profiled = plan.n_ops <= MAX_PROFILED_OPS ? plan.n_ops : 0u;
+    if (profiled != 0u) {
+        nt_exec_set_clock(&exec, nt_counter_ticks);
+        nt_exec_set_op_forward_ticks(&exec, op_ticks);
+        nt_exec_forward(&exec);
+        nt_exec_set_op_forward_ticks(&exec, NULL);
+        nt_exec_set_clock(&exec, NULL);
+    }
+    for (uint32_t i = 0; i < profiled; ++i) {
+        const nt_plan_op_t *op = &plan.ops[i];
+        const nt_plan_tensor_t *x = &plan.tensors[op->in[0]];
+        const nt_plan_tensor_t *y = &plan.tensors[op->out[0]];
+        const int conv = op->kind == NT_OP_CONV2D || op->kind == NT_OP_CONV2D_S8;
+        const uint64_t fields[11] = { op->kind, x->dims[1], x->dims[2], x->dims[3], y->dims[1], y->dims[2], y->dims[3],
+                                      conv ? (uint32_t)op->params[0] : 0u, conv ? (uint32_t)op->params[1] : 0u,
+                                      conv ? (uint32_t)op->params[3] : 0u, nt_counter_ticks_to_instructions(op_ticks[i]) };
+        nt_print("op_forward: ");
+        nt_print_u64(i);
+        for (uint32_t f = 0; f < 11u; ++f) {
+            nt_print(" ");
+            nt_print_u64(fields[f]);
+        }
+        nt_print("\n");
+    }
     const nt_sgd_config_t sgd = { 0.01f, 0.0f, 0.0f };
     const uint64_t t0 = nt_counter_ticks();
     nt_exec_forward(&exec);

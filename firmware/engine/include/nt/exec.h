@@ -48,6 +48,7 @@ typedef struct nt_exec {
     uint32_t *op_dw;                      /**< ... and its weight-gradient and update ticks; NULL: not kept */
     uint32_t op;                          /**< the op whose backward is running */
     float *importance;                    /**< nt_exec_set_importance: per tensor, or NULL */
+    uint32_t *op_fwd;                     /**< nt_exec_set_op_forward_ticks: each op's ticks in the last forward, or NULL */
 } nt_exec_t;
 
 /**
@@ -76,6 +77,13 @@ void nt_exec_set_clock(nt_exec_t *ex, nt_exec_clock_fn clock);
  * elastic selection weighs (nt/elastic.h). NULL arrays stop it; needs a clock to count anything.
  */
 void nt_exec_set_op_ticks(nt_exec_t *ex, uint32_t *dx, uint32_t *dw);
+
+/**
+ * Keeps, for each op, the clock ticks its forward took in the last nt_exec_forward (fwd: plan->n_ops entries, written
+ * at each forward; the loss op's stays 0). For finding where a forward pass spends its instructions (`bench ops`).
+ * NULL stops it; needs a clock to count anything.
+ */
+void nt_exec_set_op_forward_ticks(nt_exec_t *ex, uint32_t *fwd);
 
 /**
  * Accumulates each trained parameter's importance (ElasticTrainer, DESIGN.md §6.4) in importance[tensor index]

@@ -49,10 +49,9 @@ static inline int32_t nt_requantize_right_doubled(int32_t acc2, int32_t multipli
     return ((q >> r_minus_1) + 1) >> 1;
 }
 
-/* Whether every channel shifts right (so nt_requantize_right serves all of them) and a kernel may accumulate
- * doubled values: |bias| + taps * 255 * 128 < 2^30 bounds every accumulator (|x + input_offset| <= 255,
- * |w| <= 128), so 2*acc stays inside int32. The optimized kernels' fast paths need both. */
-static inline int nt_s8_doubling_fits(const nt_s8_quant_t *q, const int32_t *b, int32_t channels, int32_t taps)
+/* Whether a kernel may accumulate doubled values: |bias| + taps * 255 * 128 < 2^30 bounds every accumulator
+ * (|x + input_offset| <= 255, |w| <= 128), so 2*acc stays inside int32. */
+static inline int nt_s8_accumulators_fit(const int32_t *b, int32_t channels, int32_t taps)
 {
     const int64_t products = (int64_t)taps * 255 * 128;
     if (products >= (1ll << 30)) {
@@ -62,11 +61,24 @@ static inline int nt_s8_doubling_fits(const nt_s8_quant_t *q, const int32_t *b, 
     for (int32_t c = 0; c < channels; ++c) {
         const int32_t bias = b ? b[c] : 0;
         /* |bias| < limit as one unsigned comparison: bias + limit - 1 lies in [0, 2*limit - 2]. */
-        if (q->shift[c] >= 0 || (uint32_t)bias + limit - 1u > 2u * limit - 2u) {
+        if ((uint32_t)bias + limit - 1u > 2u * limit - 2u) {
             return 0;
         }
     }
     return 1;
+}
+
+/* Whether every channel shifts right (so nt_requantize_right serves all of them) and a kernel may accumulate
+ * doubled values (nt_s8_accumulators_fit). The optimized kernels' fast paths need both, except the depthwise one,
+ * which requantizes a group of channels with a left shift or none exactly (nt_requantize). */
+static inline int nt_s8_doubling_fits(const nt_s8_quant_t *q, const int32_t *b, int32_t channels, int32_t taps)
+{
+    for (int32_t c = 0; c < channels; ++c) {
+        if (q->shift[c] >= 0) {
+            return 0;
+        }
+    }
+    return nt_s8_accumulators_fit(b, channels, taps);
 }
 
 static inline int32_t nt_requantize_fast(int32_t acc, int32_t multiplier, int32_t shift)

@@ -86,6 +86,11 @@ void nt_exec_set_op_ticks(nt_exec_t *ex, uint32_t *dx, uint32_t *dw)
     ex->op_dw = dx && dw ? dw : NULL;
 }
 
+void nt_exec_set_op_forward_ticks(nt_exec_t *ex, uint32_t *fwd)
+{
+    ex->op_fwd = fwd;
+}
+
 void nt_exec_clear_ticks(nt_exec_t *ex)
 {
     memset(ex->ticks, 0, sizeof ex->ticks);
@@ -311,9 +316,15 @@ static void forward_op(nt_exec_t *ex, const nt_plan_op_t *op)
 void nt_exec_forward(nt_exec_t *ex)
 {
     const uint64_t t0 = now(ex);
+    uint64_t t = t0;
     for (uint32_t i = 0; i < ex->plan->n_ops; ++i) {
         if (ex->plan->ops[i].kind != NT_OP_SOFTMAX_CE) {
             forward_op(ex, &ex->plan->ops[i]);
+        }
+        if (ex->op_fwd) {
+            const uint64_t after = now(ex);
+            ex->op_fwd[i] = (uint32_t)(after - t);
+            t = after;
         }
     }
     account(ex, NT_PHASE_FORWARD, t0);

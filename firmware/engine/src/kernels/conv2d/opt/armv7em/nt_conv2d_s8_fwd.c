@@ -238,7 +238,7 @@ __attribute__((noinline)) static void dw3x3_run(dw3x3_table_t *t, const int8_t *
 
 /* The requantization fields of dw3x3_table_t for four channels from c, if every shift lies in [-22, -1]:
  * then |k| <= 2^21 + 128 * 2^22 < 2^30 (|output_offset| <= 128), and with |q| <= 2^30 + 1 (|acc| < 2^30, which
- * nt_s8_doubling_fits ensures) q + k stays inside int32. 0 otherwise (no layer of the zoo shifts further). */
+ * nt_s8_accumulators_fit ensures) q + k stays inside int32. 0 otherwise (no layer of the zoo shifts further). */
 static int dw3x3_quant(dw3x3_table_t *t, const nt_s8_quant_t *q, int32_t c)
 {
     for (int32_t i = 0; i < 4; ++i) {
@@ -258,13 +258,22 @@ typedef struct dw_quant4 {
     int32_t bias[4];       /* doubled */
     int32_t multiplier[4];
     int32_t r_minus_1[4];
+    int32_t shift[4];
     int32_t output_offset;
     uint32_t min4, max4;
+    int exact;             /* a channel shifts left or not at all: the group takes nt_requantize */
 } dw_quant4_t;
 
 static inline uint32_t dw_finish4(const dw_quant4_t *g, const int32_t acc[4])
 {
     const int32_t oo = g->output_offset;
+    if (g->exact) {
+        /* The accumulators are doubled sums of even terms, so halving them is exact. */
+        return nt_s8_pack4(nt_requantize(acc[0] / 2, g->multiplier[0], g->shift[0]) + oo,
+                           nt_requantize(acc[1] / 2, g->multiplier[1], g->shift[1]) + oo,
+                           nt_requantize(acc[2] / 2, g->multiplier[2], g->shift[2]) + oo,
+                           nt_requantize(acc[3] / 2, g->multiplier[3], g->shift[3]) + oo, g->min4, g->max4);
+    }
     return nt_s8_pack4(nt_requantize_right_doubled(acc[0], g->multiplier[0], g->r_minus_1[0]) + oo,
                        nt_requantize_right_doubled(acc[1], g->multiplier[1], g->r_minus_1[1]) + oo,
                        nt_requantize_right_doubled(acc[2], g->multiplier[2], g->r_minus_1[2]) + oo,
@@ -277,7 +286,8 @@ static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi)
 }
 
 /* Depthwise: weights [kh][kw][c]; out_c == in_c == groups, c % 4 == 0, k*k <= NT_DW_TAPS_MAX; accumulators
- * hold doubled sums (see nt_requantize_right_doubled). Channels are the outer loop so that the widened
+ * hold doubled sums (see nt_requantize_right_doubled; a group of four channels with a left shift or none takes
+ * the exact nt_requantize instead). Channels are the outer loop so that the widened
  * weights of four channels stay in a small table; for a 3x3 kernel the pixels of a row whose taps all lie
  * inside the image go to dw3x3_run, the others take dw_pixel4 with their bounds. */
 __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
@@ -313,10 +323,13 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
             wt[tap][0] = nt_twice(__sxtb16((int8x4_t)wv));
             wt[tap][1] = nt_twice(nt_odd_bytes(wv));
         }
+        g.exact = 0;
         for (int32_t i = 0; i < 4; ++i) {
             g.bias[i] = b ? 2 * b[c + i] : 0;
             g.multiplier[i] = quant->multiplier[c + i];
             g.r_minus_1[i] = ~quant->shift[c + i];
+            g.shift[i] = quant->shift[c + i];
+            g.exact |= quant->shift[c + i] >= 0;
         }
         /* Columns from skip_from on, in an interior row, are dw3x3_run's. */
         int32_t skip_from = p->out_w;
@@ -426,7 +439,7 @@ void nt_conv2d_s8_fwd(const nt_conv2d_params_t *p, const nt_s8_quant_t *q, const
         return;
     }
     if (p->groups == p->in_c && p->groups == p->out_c && p->in_c % 4 == 0 && p->kernel * p->kernel <= NT_DW_TAPS_MAX &&
-        nt_s8_doubling_fits(q, b, p->out_c, p->kernel * p->kernel)) {
+        nt_s8_accumulators_fit(b, p->out_c, p->kernel * p->kernel)) {
         depthwise(p, q, x, w, b, y);
         return;
     }
