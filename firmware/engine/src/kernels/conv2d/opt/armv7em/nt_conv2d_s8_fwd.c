@@ -381,10 +381,15 @@ __attribute__((noinline)) static void depthwise(const nt_conv2d_params_t *p, con
 
 /* Taps of one output pixel at most for the column path (k*k*cin), kept on the stack as int16. */
 #define NT_COLUMN_MAX 256
+/* Tap pairs of all output channels the column path widens once per call (out_c * ceil(taps / 2), 4 bytes each). */
+#define NT_COLUMN_WIDE_PAIRS 512
 
 /* Dense k x k conv with few taps per output (the stem: cin 1): the pixel's taps are gathered once into an
  * int16 column with the input offset added (0 where the tap is padding, which contributes nothing), then
- * each output channel is a dot product of that column with its OHWI weight row, two taps per SMLAD. */
+ * each output channel is a dot product of that column with its OHWI weight row, two taps per SMLAD. The weight
+ * rows are widened to int16 pairs once per call when they fit NT_COLUMN_WIDE_PAIRS, so the dot product is one
+ * load of each operand per SMLAD; with nine taps (a 3x3 stem over one channel) the column stays in five registers
+ * across the output channels, and an interior pixel's taps are gathered without bounds checks. */
 __attribute__((noinline)) static void conv_column(const nt_conv2d_params_t *p, const nt_s8_quant_t *quant, const int8_t *x, const int8_t *w,
                                                   const int32_t *b, int8_t *y)
 {
@@ -393,35 +398,89 @@ __attribute__((noinline)) static void conv_column(const nt_conv2d_params_t *p, c
     const int32_t k = p->kernel;
     const int32_t cin = p->in_c;
     const int32_t taps = k * k * cin;
-    int16_t column[NT_COLUMN_MAX + 2];
+    const int32_t pairs = (taps + 1) / 2;
+    const int wide = p->out_c * pairs <= NT_COLUMN_WIDE_PAIRS;
+    int16x2_t wpairs[NT_COLUMN_WIDE_PAIRS];
+    if (wide) {
+        for (int32_t co = 0; co < p->out_c; ++co) {
+            const int8_t *wr = w + (size_t)co * taps;
+            for (int32_t j = 0; j < pairs; ++j) {
+                const int32_t hi = 2 * j + 1 < taps ? wr[2 * j + 1] : 0;
+                wpairs[co * pairs + j] = (int16x2_t)(((uint32_t)(uint16_t)hi << 16) | (uint16_t)wr[2 * j]);
+            }
+        }
+    }
+    /* int16 taps, read two at a time as one word: column[2j] in the low half, column[2j + 1] in the high. */
+    union {
+        int16_t tap[NT_COLUMN_MAX + 2];
+        int16x2_t pair[NT_COLUMN_MAX / 2 + 1];
+    } column;
+    /* Locals, not p->: the int8 stores below may alias anything, so fields read through p would be reloaded. */
+    const int32_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, out_w = p->out_w, out_c = p->out_c;
+    const int32_t stride = p->stride, pad = p->pad, input_offset = q->input_offset;
     for (int32_t n = 0; n < p->n; ++n) {
-        for (int32_t oh = 0; oh < p->out_h; ++oh) {
-            for (int32_t ow = 0; ow < p->out_w; ++ow) {
-                int32_t t = 0;
-                for (int32_t kh = 0; kh < k; ++kh) {
-                    const int32_t ih = oh * p->stride - p->pad + kh;
-                    for (int32_t kw = 0; kw < k; ++kw) {
-                        const int32_t iw = ow * p->stride - p->pad + kw;
-                        const int inside = ih >= 0 && ih < p->in_h && iw >= 0 && iw < p->in_w;
-                        const int8_t *xp = x + (((size_t)n * p->in_h + ih) * p->in_w + iw) * cin;
-                        for (int32_t ci = 0; ci < cin; ++ci) {
-                            column[t++] = (int16_t)(inside ? xp[ci] + q->input_offset : 0);
+        const int8_t *xn = x + (size_t)n * in_h * in_w * cin;
+        for (int32_t oh = 0; oh < out_h; ++oh) {
+            for (int32_t ow = 0; ow < out_w; ++ow) {
+                const int32_t ih0 = oh * stride - pad, iw0 = ow * stride - pad;
+                if (cin == 1 && k == 3 && ih0 >= 0 && ih0 + 3 <= in_h && iw0 >= 0 && iw0 + 3 <= in_w) {
+                    /* The stem's interior: nine taps, no bounds to check. */
+                    const int8_t *r0 = xn + (size_t)ih0 * in_w + iw0, *r1 = r0 + in_w, *r2 = r1 + in_w;
+                    column.pair[0] = (int16x2_t)(((uint32_t)(uint16_t)(r0[1] + input_offset) << 16) | (uint16_t)(r0[0] + input_offset));
+                    column.pair[1] = (int16x2_t)(((uint32_t)(uint16_t)(r1[0] + input_offset) << 16) | (uint16_t)(r0[2] + input_offset));
+                    column.pair[2] = (int16x2_t)(((uint32_t)(uint16_t)(r1[2] + input_offset) << 16) | (uint16_t)(r1[1] + input_offset));
+                    column.pair[3] = (int16x2_t)(((uint32_t)(uint16_t)(r2[1] + input_offset) << 16) | (uint16_t)(r2[0] + input_offset));
+                    column.pair[4] = (int16x2_t)(uint16_t)(r2[2] + input_offset);
+                } else {
+                    int32_t t = 0;
+                    for (int32_t kh = 0; kh < k; ++kh) {
+                        const int32_t ih = oh * stride - pad + kh;
+                        const int row_inside = ih >= 0 && ih < in_h;
+                        for (int32_t kw = 0; kw < k; ++kw) {
+                            const int32_t iw = ow * stride - pad + kw;
+                            const int inside = row_inside && iw >= 0 && iw < in_w;
+                            const int8_t *xp = xn + ((size_t)ih * in_w + iw) * cin;
+                            for (int32_t ci = 0; ci < cin; ++ci) {
+                                column.tap[t++] = (int16_t)(inside ? xp[ci] + input_offset : 0);
+                            }
                         }
                     }
+                    column.tap[taps] = 0; /* pads an odd count for the pairwise loop */
                 }
-                column[taps] = 0; /* pads an odd count for the pairwise loop */
-                int8_t *yrow = y + (((size_t)n * p->out_h + oh) * p->out_w + ow) * p->out_c;
-                for (int32_t co = 0; co < p->out_c; ++co) {
-                    const int8_t *wr = w + (size_t)co * taps;
-                    int32_t acc = b ? b[co] : 0;
-                    int32_t i = 0;
-                    for (; i + 1 < taps; i += 2) {
-                        const int16x2_t xv = (int16x2_t)(((uint32_t)(uint16_t)column[i + 1] << 16) | (uint16_t)column[i]);
-                        const int16x2_t wv = (int16x2_t)(((uint32_t)(uint16_t)wr[i + 1] << 16) | (uint16_t)wr[i]);
-                        acc = __smlad(xv, wv, acc);
+                int8_t *yrow = y + (((size_t)n * out_h + oh) * out_w + ow) * out_c;
+                if (wide && pairs == 5) {
+                    /* Nine taps (3x3 over one channel, the stem): the five column pairs stay in registers. */
+                    const int16x2_t c0 = column.pair[0], c1 = column.pair[1], c2 = column.pair[2], c3 = column.pair[3],
+                                    c4 = column.pair[4];
+                    const int16x2_t *wp = wpairs;
+                    for (int32_t co = 0; co < out_c; ++co, wp += 5) {
+                        int32_t acc = b ? b[co] : 0;
+                        acc = __smlad(c0, wp[0], acc);
+                        acc = __smlad(c1, wp[1], acc);
+                        acc = __smlad(c2, wp[2], acc);
+                        acc = __smlad(c3, wp[3], acc);
+                        acc = __smlad(c4, wp[4], acc);
+                        yrow[co] = nt_s8_finish_fast(q, acc, co);
                     }
-                    if (i < taps) {
-                        acc += column[i] * wr[i];
+                    continue;
+                }
+                for (int32_t co = 0; co < out_c; ++co) {
+                    int32_t acc = b ? b[co] : 0;
+                    if (wide) {
+                        const int16x2_t *wp = &wpairs[co * pairs];
+                        for (int32_t j = 0; j < pairs; ++j) {
+                            acc = __smlad(column.pair[j], wp[j], acc);
+                        }
+                    } else {
+                        const int8_t *wr = w + (size_t)co * taps;
+                        int32_t i = 0;
+                        for (; i + 1 < taps; i += 2) {
+                            const int16x2_t wv = (int16x2_t)(((uint32_t)(uint16_t)wr[i + 1] << 16) | (uint16_t)wr[i]);
+                            acc = __smlad(column.pair[i / 2], wv, acc);
+                        }
+                        if (i < taps) {
+                            acc += column.tap[i] * wr[i];
+                        }
                     }
                     yrow[co] = nt_s8_finish_fast(q, acc, co);
                 }
