@@ -264,15 +264,22 @@ typedef struct dw_quant4 {
     int exact;             /* a channel shifts left or not at all: the group takes nt_requantize */
 } dw_quant4_t;
 
+/* A group with a channel that shifts left or not at all: the accumulators are doubled sums of even terms, so
+ * halving them is exact, and nt_requantize takes any shift. Out of line, off the common path's registers. */
+__attribute__((noinline)) static uint32_t dw_finish4_exact(const dw_quant4_t *g, const int32_t acc[4])
+{
+    const int32_t oo = g->output_offset;
+    return nt_s8_pack4(nt_requantize(acc[0] / 2, g->multiplier[0], g->shift[0]) + oo,
+                       nt_requantize(acc[1] / 2, g->multiplier[1], g->shift[1]) + oo,
+                       nt_requantize(acc[2] / 2, g->multiplier[2], g->shift[2]) + oo,
+                       nt_requantize(acc[3] / 2, g->multiplier[3], g->shift[3]) + oo, g->min4, g->max4);
+}
+
 static inline uint32_t dw_finish4(const dw_quant4_t *g, const int32_t acc[4])
 {
     const int32_t oo = g->output_offset;
-    if (g->exact) {
-        /* The accumulators are doubled sums of even terms, so halving them is exact. */
-        return nt_s8_pack4(nt_requantize(acc[0] / 2, g->multiplier[0], g->shift[0]) + oo,
-                           nt_requantize(acc[1] / 2, g->multiplier[1], g->shift[1]) + oo,
-                           nt_requantize(acc[2] / 2, g->multiplier[2], g->shift[2]) + oo,
-                           nt_requantize(acc[3] / 2, g->multiplier[3], g->shift[3]) + oo, g->min4, g->max4);
+    if (__builtin_expect(g->exact, 0)) {
+        return dw_finish4_exact(g, acc);
     }
     return nt_s8_pack4(nt_requantize_right_doubled(acc[0], g->multiplier[0], g->r_minus_1[0]) + oo,
                        nt_requantize_right_doubled(acc[1], g->multiplier[1], g->r_minus_1[1]) + oo,
