@@ -80,8 +80,8 @@ void nt_exec_set_op_ticks(nt_exec_t *ex, uint32_t *dx, uint32_t *dw);
 
 /**
  * Keeps, for each op, the clock ticks its forward took in the last nt_exec_forward (fwd: plan->n_ops entries, written
- * at each forward; the loss op's stays 0). For finding where a forward pass spends its instructions (the trainstep app prints them).
- * NULL stops it; needs a clock to count anything.
+ * at each forward; the loss op's stays 0): where a forward pass spends its instructions (the trainstep app prints
+ * them). NULL stops it; needs a clock to count anything.
  */
 void nt_exec_set_op_forward_ticks(nt_exec_t *ex, uint32_t *fwd);
 
