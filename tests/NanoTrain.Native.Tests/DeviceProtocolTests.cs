@@ -215,7 +215,7 @@ public class DeviceProtocolTests
         using var host = new NativeExecutor(plan.Bytes, [.. plan.Spaces.Select(s => s.Bytes)]);
         var (workspace, bytes) = plan.ElasticWorkspace!.Value;
         host.StartElastic(workspace, bytes, NativeExecutor.CountingClock, 0.4f, 4, 2);
-        host.UseElasticCosts(costs);
+        host.UseElasticCosts(costs.InTicks(Board("openmv-h7").Emulator));
         var hostLosses = new List<float>();
         for (int i = 0; i < samples.Count; i++)
         {

@@ -152,7 +152,8 @@ public static class ExperimentCommand
                     : [(1f, run.Plan)];
                 var hostElastic = elasticRun != null
                     ? new HostElastic(elasticRun.Rho, elasticRun.Window, elasticRun.Calibration,
-                        measured?.ElasticCosts ?? throw new NanoTrainException(ErrorKind.Device, $"{name}: the board reported no elastic costs"))
+                        (measured?.ElasticCosts ?? throw new NanoTrainException(ErrorKind.Device, $"{name}: the board reported no elastic costs"))
+                            .InTicks(run.Board.Emulator))
                     : null;
                 var cells = TransferExperiment.Run(variants, mnistTrain, mnistTest, settings, progress, name, hostElastic);
                 rows.Add(new MethodResult(name, onBoard, run, measured, cells));

@@ -38,8 +38,23 @@ public sealed record DeviceElastic(bool Running, bool Calibrating, int Candidate
 }
 
 /// <summary>Elastic selection's costs as measured on a board: per candidate (depth order) t_dw and t_dy, a full step and
-/// its forward and loss, in instructions. A host run of the same plan can choose with them (nt_elastic_use_costs).</summary>
-public sealed record ElasticCosts(IReadOnlyList<long> Dw, IReadOnlyList<long> Dy, long Full, long Fixed);
+/// its forward and loss, in instructions. A host run of the same plan can choose with them (nt_elastic_use_costs),
+/// in the board's own counter ticks (<see cref="InTicks"/>).</summary>
+public sealed record ElasticCosts(IReadOnlyList<long> Dw, IReadOnlyList<long> Dy, long Full, long Fixed)
+{
+    /// <summary>
+    /// The costs in the counter ticks the board chose with (instructions × den / num, rounded to the nearest tick): the
+    /// solver rounds each cost up to a unit of the budget, so a host choosing with instructions instead rounds
+    /// differently and may fit a tensor the board did not.
+    /// </summary>
+    public ElasticCosts InTicks(Boards.EmulatorInfo emulator)
+    {
+        ArgumentNullException.ThrowIfNull(emulator);
+        long Ticks(long instructions) =>
+            (long)Math.Round((double)instructions * emulator.InstructionsPerTickDen / emulator.InstructionsPerTickNum);
+        return new ElasticCosts([.. Dw.Select(Ticks)], [.. Dy.Select(Ticks)], Ticks(Full), Ticks(Fixed));
+    }
+}
 
 /// <summary>The device's STATS reply.</summary>
 public sealed record DeviceStats(uint Steps, uint StackBytes, uint StackHighWater, IReadOnlyList<BankUse> Banks);
