@@ -85,5 +85,6 @@ public sealed class PlanSession : IDisposable
 }
 
 /// <summary>Elastic selection in a host run: the share of a full step, steps between selections, calibration steps, and the
-/// costs a board measured for the same plan.</summary>
+/// costs a board measured for the same plan, in its counter ticks (<see cref="ElasticCosts.InTicks"/>), so the host
+/// chooses as the board does.</summary>
 public sealed record HostElastic(float Rho, int Window, int Calibration, ElasticCosts Costs);
