@@ -45,33 +45,32 @@ namespace NanoTrain.Device
         private static unsafe int NativeTrain(byte[] pixels, sbyte[] signedPixels, byte[] labels, float learningRate, float[] loss, byte[] predictions, long[] instructions)
         {
             HostDevice.EnsureAttached();
-            bool signed = pixels == null;
-            int count = signed ? signedPixels.Length : pixels.Length;
-            fixed (byte* u = pixels)
-            fixed (sbyte* s = signedPixels)
+            byte[] bytes = PixelBytes(pixels, signedPixels);
+            fixed (byte* px = bytes)
             fixed (byte* l = labels)
             fixed (float* lo = loss)
             fixed (byte* pr = predictions)
             fixed (long* ins = instructions)
             {
-                return NtNf.Train(signed ? (byte*)s : u, (uint)count, signed ? 1 : 0, l, (uint)labels.Length, learningRate, lo, pr, ins);
+                return NtNf.Train(px, (uint)bytes.Length, pixels == null ? 1 : 0, l, (uint)labels.Length, learningRate, lo, pr, ins);
             }
         }
 
         private static unsafe int NativeInfer(byte[] pixels, sbyte[] signedPixels, byte[] predictions, long[] instructions, float[] logits)
         {
             HostDevice.EnsureAttached();
-            bool signed = pixels == null;
-            int count = signed ? signedPixels.Length : pixels.Length;
-            fixed (byte* u = pixels)
-            fixed (sbyte* s = signedPixels)
+            byte[] bytes = PixelBytes(pixels, signedPixels);
+            fixed (byte* px = bytes)
             fixed (byte* pr = predictions)
             fixed (long* ins = instructions)
             fixed (float* lg = logits)
             {
-                return NtNf.Infer(signed ? (byte*)s : u, (uint)count, signed ? 1 : 0, pr, ins, lg, (uint)logits.Length);
+                return NtNf.Infer(px, (uint)bytes.Length, pixels == null ? 1 : 0, pr, ins, lg, (uint)logits.Length);
             }
         }
+
+        /// <summary>The sample's bytes: the unsigned pixels, or the signed ones seen as bytes (the native side knows which).</summary>
+        private static byte[] PixelBytes(byte[] pixels, sbyte[] signedPixels) => pixels ?? (byte[])(object)signedPixels;
 
         private static int NativeSetSpeed(float rho, int window, int calibration)
         {
