@@ -57,6 +57,7 @@ public static class Program
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(FlashCommand.Create());
+        root.Subcommands.Add(FuzzCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(BoardsCommand.Create());

@@ -3,7 +3,7 @@
  * last, so an interrupted save leaves the previous copy as the newest valid one.
  *
  * Slot header (NT_SLOT_HEADER_BYTES, little-endian):
- *   0 u32 magic "NTWS"   4 u16 version   6 u16 header bytes   8 u32 sequence (newest wins, starts at 1)
+ *   0 u32 magic "NTWS"   4 u16 version   6 u16 header bytes   8 u32 sequence (newest wins, 1..NT_SLOT_SEQUENCE_MAX)
  *  12 u32 plan CRC (the plan these weights belong to)   16 u32 data bytes   20 u32 data CRC-32
  *  24 u32 reserved 0    28 u32 CRC-32 of bytes 0..27
  * The data follows the header. */
@@ -22,6 +22,9 @@ extern "C" {
 #define NT_SLOT_VERSION 1u
 #define NT_SLOT_HEADER_BYTES 32u
 #define NT_SLOT_COUNT 2u
+/** Highest sequence a slot may carry (0 and 0xFFFFFFFF, erased flash, never vouch for a copy); once a slot holds it,
+ * saves are refused (NT_ERR_STORAGE) rather than writing a copy that could not win. */
+#define NT_SLOT_SEQUENCE_MAX 0xFFFFFFFEu
 
 /**
  * Where the two slots live: slot k occupies bytes [k * slot_bytes, (k + 1) * slot_bytes) of the store.
@@ -61,7 +64,8 @@ int32_t nt_slots_newest(const nt_slot_store_t *store, uint32_t plan_crc, uint32_
 
 /**
  * Saves `parts` into the slot that is not the newest valid copy for this plan, with the next sequence
- * number. @return NT_OK, NT_ERR_NO_MEMORY (the parts do not fit a slot) or NT_ERR_STORAGE.
+ * number. @return NT_OK, NT_ERR_NO_MEMORY (the parts do not fit a slot) or NT_ERR_STORAGE (the medium failed, or a
+ * slot already holds NT_SLOT_SEQUENCE_MAX).
  */
 nt_status nt_slots_save(const nt_slot_store_t *store, uint32_t plan_crc, const nt_slot_parts_t *parts, uint32_t *slot_out,
                         uint32_t *sequence_out);

@@ -213,9 +213,35 @@ static int s8_quant_ok(int32_t offsets, int32_t clamp)
     return in >= -127 && in <= 128 && out >= -128 && out <= 127 && lo >= -128 && lo <= hi && hi <= 127;
 }
 
-static int per_channel_ok(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_t channels)
+/* The initial values of an int32 bias fit beside `products` (the most an accumulator's products can add up to,
+ * 255 * 128 per weight) in int32, so the kernels' accumulators never overflow; int8 training keeps them there
+ * (nt_qas_bias_limit). A bias in an arena space starts from the blob (INIT) or from zero (ZERO). */
+static int bias_ok(const nt_plan_t *plan, const nt_plan_tensor_t *b, uint32_t channels, int64_t products)
 {
-    if (op->in[2] != NT_PLAN_NONE && !(operand_ok(plan, op->in[2], NT_DTYPE_S32, 0) && dims_are(&plan->tensors[op->in[2]], 1, 1, 1, channels))) {
+    if (products > INT32_MAX) {
+        return 0;
+    }
+    if (b->space != 0u && (b->flags & NT_TENSOR_INIT) == 0u) {
+        return (b->flags & NT_TENSOR_ZERO) != 0u;
+    }
+    const uint8_t *at = plan->blob + (b->space == 0u ? b->offset : b->init_offset);
+    for (uint32_t c = 0; c < channels; ++c) {
+        const int64_t v = (int32_t)nt_rd32(at + 4u * c);
+        if ((v < 0 ? -v : v) > INT32_MAX - products) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Bias, multipliers and shifts of an int8 conv or fc with `channels` outputs and `taps` weights per output. */
+static int per_channel_ok(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_t channels, int64_t taps)
+{
+    if (op->in[2] != NT_PLAN_NONE && !(operand_ok(plan, op->in[2], NT_DTYPE_S32, 0) && dims_are(&plan->tensors[op->in[2]], 1, 1, 1, channels) &&
+                                       bias_ok(plan, &plan->tensors[op->in[2]], channels, taps * 255 * 128))) {
+        return 0;
+    }
+    if (taps * 255 * 128 > INT32_MAX) {
         return 0;
     }
     if (!operand_ok(plan, op->in[3], NT_DTYPE_S32, 0) || !dims_are(&plan->tensors[op->in[3]], 1, 1, 1, channels) ||
@@ -283,7 +309,7 @@ static int check_conv_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
                   : !dims_are(w, (uint32_t)cout, (uint32_t)k, (uint32_t)k, (uint32_t)(cin / g))) {
         return 0;
     }
-    return per_channel_ok(plan, op, (uint32_t)cout) && window_ok(plan, op, NT_DTYPE_S8) && train_scales_ok(plan, op->in[5], (uint32_t)cout);
+    return per_channel_ok(plan, op, (uint32_t)cout, (int64_t)k * k * (cin / g)) && window_ok(plan, op, NT_DTYPE_S8) && train_scales_ok(plan, op->in[5], (uint32_t)cout);
 }
 
 static int check_fc_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
@@ -296,14 +322,32 @@ static int check_fc_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
     const nt_plan_tensor_t *y = &plan->tensors[op->out[0]];
     const uint32_t in = x->dims[3], out = y->dims[3];
     return dims_are(x, plan->batch, 1, 1, in) && dims_are(y, plan->batch, 1, 1, out) &&
-           dims_are(&plan->tensors[op->in[1]], 1, 1, out, in) && per_channel_ok(plan, op, out);
+           dims_are(&plan->tensors[op->in[1]], 1, 1, out, in) && per_channel_ok(plan, op, out, in);
 }
 
 static int check_add_s8(const nt_plan_t *plan, const nt_plan_op_t *op)
 {
     if (!operand_ok(plan, op->in[0], NT_DTYPE_S8, 0) || !operand_ok(plan, op->in[1], NT_DTYPE_S8, 0) ||
         !operand_ok(plan, op->out[0], NT_DTYPE_S8, 0) || !writable(plan, op->out[0]) ||
-        !operand_ok(plan, op->in[2], NT_DTYPE_S32, 0) || !dims_are(&plan->tensors[op->in[2]], 1, 1, 1, 12)) {
+        !operand_ok(plan, op->in[2], NT_DTYPE_S32, 0) || !dims_are(&plan->tensors[op->in[2]], 1, 1, 1, 12) ||
+        plan->tensors[op->in[2]].space != 0u) {
+        return 0;
+    }
+    /* Kernels trust the quantization (nt_add_s8_quant_t, read from the blob): offsets and clamps in int8, multipliers in
+     * {0} U [2^30, 2^31), input shifts in [-31, 0] and a left shift of at most 22, so each rescaled input stays within
+     * 255 * 2^22 and their sum within int32; the output shift in [-31, 30] as a conv's. */
+    nt_add_s8_quant_t q;
+    memcpy(&q, plan->blob + plan->tensors[op->in[2]].offset, sizeof q);
+    const int32_t multipliers[3] = { q.input1_multiplier, q.input2_multiplier, q.output_multiplier };
+    for (uint32_t i = 0; i < 3u; ++i) {
+        if (multipliers[i] != 0 && multipliers[i] < (1 << 30)) {
+            return 0;
+        }
+    }
+    if (q.input1_offset < -127 || q.input1_offset > 128 || q.input2_offset < -127 || q.input2_offset > 128 ||
+        q.output_offset < -128 || q.output_offset > 127 || q.input1_shift < -31 || q.input1_shift > 0 ||
+        q.input2_shift < -31 || q.input2_shift > 0 || q.output_shift < -31 || q.output_shift > 30 || q.left_shift < 0 ||
+        q.left_shift > 22 || q.act_min < -128 || q.act_min > q.act_max || q.act_max > 127) {
         return 0;
     }
     return same_dims(&plan->tensors[op->in[0]], &plan->tensors[op->out[0]]) && same_dims(&plan->tensors[op->in[1]], &plan->tensors[op->out[0]]);
@@ -541,6 +585,16 @@ static nt_status check_op(const nt_plan_t *plan, const nt_plan_op_t *op, uint32_
     int ok;
     if ((op->flags & ~NT_OP_FLAGS_ALL) != 0u || ((op->flags & NT_OP_FLAG_ZERO_GRAD_IN1) != 0u && op->in[1] == NT_PLAN_NONE)) {
         return NT_ERR_RANGE;
+    }
+    /* Every operand slot, used by this kind or not, names a tensor or NT_PLAN_NONE: the executor walks them all. */
+    const uint16_t *slots[3] = { op->in, op->out, op->saved };
+    const uint32_t counts[3] = { 6u, 2u, 2u };
+    for (uint32_t g = 0; g < 3u; ++g) {
+        for (uint32_t k = 0; k < counts[g]; ++k) {
+            if (slots[g][k] != NT_PLAN_NONE && slots[g][k] >= plan->n_tensors) {
+                return NT_ERR_RANGE;
+            }
+        }
     }
     switch (op->kind) {
     case NT_OP_CONV2D: ok = check_conv(plan, op); break;

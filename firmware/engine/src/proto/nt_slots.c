@@ -27,7 +27,7 @@ static nt_status read_header(const nt_slot_store_t *store, uint32_t slot, nt_slo
     }
     const uint32_t data_bytes = nt_rd32(h + 16);
     if (nt_rd32(h) != NT_SLOT_MAGIC || nt_rd16(h + 4) != NT_SLOT_VERSION || nt_rd16(h + 6) != NT_SLOT_HEADER_BYTES ||
-        nt_rd32(h + 24) != 0u || nt_crc32_update(0, h, 28u) != nt_rd32(h + 28) || nt_rd32(h + 8) == 0u ||
+        nt_rd32(h + 24) != 0u || nt_crc32_update(0, h, 28u) != nt_rd32(h + 28) || nt_rd32(h + 8) == 0u || nt_rd32(h + 8) == NT_SLOT_SEQUENCE_MAX + 1u ||
         data_bytes > store->slot_bytes - NT_SLOT_HEADER_BYTES) {
         return NT_OK;
     }
@@ -91,6 +91,9 @@ nt_status nt_slots_save(const nt_slot_store_t *store, uint32_t plan_crc, const n
         if (nt_slot_inspect(store, slot, &info) == NT_OK && info.valid && info.sequence > sequence) {
             sequence = info.sequence;
         }
+    }
+    if (sequence >= NT_SLOT_SEQUENCE_MAX) {
+        return NT_ERR_STORAGE; /* no later sequence left: the kept copy would win over the new one */
     }
     const int32_t keep = nt_slots_newest(store, plan_crc, data_bytes);
     const uint32_t target = keep == 0 ? 1u : 0u;

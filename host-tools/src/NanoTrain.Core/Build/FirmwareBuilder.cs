@@ -102,17 +102,20 @@ public sealed class FirmwareBuilder
     }
 
     /// <summary>Builds the host engine (shared library) and its C tests; returns the build folder.</summary>
-    public string BuildHost(IProgressSink? progress = null)
+    public string BuildHost(IProgressSink? progress = null) => BuildPreset("host", "the host engine", progress);
+
+    /// <summary>Configures (once) and builds a host preset of firmware/CMakePresets.json; returns its build folder.</summary>
+    public string BuildPreset(string preset, string what, IProgressSink? progress = null)
     {
         RequireTool("cmake", "cmake");
         lock (BuildLock)
         {
             using var processLock = AcquireProcessLock();
-            Configure("host", progress);
-            progress?.Info("building the host engine");
-            RunCMake(["--build", "--preset", "host"], "building the host engine");
+            Configure(preset, progress);
+            progress?.Info($"building {what}");
+            RunCMake(["--build", "--preset", preset], $"building {what}");
         }
-        return Path.Combine(_paths.Build, "host");
+        return Path.Combine(_paths.Build, preset);
     }
 
     private void Configure(string preset, IProgressSink? progress)
