@@ -280,6 +280,90 @@ public class DeviceProtocolTests
         Assert.Equal(retrained, InferLogits(client, plan, test, 3));
     }
 
+    /// <summary>
+    /// Power cut during a save, on the emulated board: a saved copy (sequence 1), five more training steps, then SAVE with
+    /// QEMU stopped (gdbstub breakpoint) before its first, second, … weight-store write and killed there. After the next
+    /// boot the board holds the previous weights (sequence 1, the same logits as before) when any write was missing, and the
+    /// new ones (sequence 2) only when the save finished: never a mix, never none.
+    /// </summary>
+    [Fact]
+    public async Task APowerCutBeforeAnyWriteOfASaveLeavesThePreviousWeightsAndAFinishedSaveTheNewOnes()
+    {
+        var (plan, elf) = Setup("openmv-h7");
+        uint write = ElfImage.Load(elf).Symbols["nt_host_file_write_at"];
+        var train = Mnist(Split.Train, 15);
+        var test = Mnist(Split.Test, 1);
+        using var state = new TempDir();
+        string slots = Path.Combine(state.Path, "nt_slots.bin");
+        float[] previous;
+        using (var session = Boot("openmv-h7", plan, elf, state.Path))
+        {
+            var client = new TrainerClient(session.Link);
+            client.Hello();
+            TrainSome(client, plan, train, 10);
+            Assert.Equal((0u, 1u), client.Save());
+            previous = InferLogits(client, plan, test, 0);
+        }
+        byte[] saved = File.ReadAllBytes(slots);
+        var slot = ElfImage.Load(elf).Slot!;
+        float[]? next = null;
+        int writes = -1;
+        for (int cut = 0; writes < 0; cut++)
+        {
+            Assert.True(cut < 16, "a save made more than 16 store writes");
+            File.WriteAllBytes(slots, saved);
+            int port = GdbRemote.FreePort();
+            using (var session = QemuSession.Start(Board("openmv-h7"), elf, state.Path, [new FlashImage(plan.Path, slot.Address)], gdbPort: port))
+            {
+                using var gdb = GdbRemote.Connect(port, TimeSpan.FromSeconds(30));
+                gdb.Break(write);
+                gdb.Continue();
+                var client = new TrainerClient(session.Link);
+                Assert.Equal(1u, client.Hello().RestoredSequence);
+                var labels = new byte[1];
+                var pipeline = new ImagePipeline(plan.Resolution);
+                for (int i = 10; i < 15; i++)
+                {
+                    client.Train(Lr, DeviceRun.Render(plan, pipeline, train, [i], labels), labels);
+                }
+                float[] now = InferLogits(client, plan, test, 0);
+                Assert.Equal(next ?? now, now); // the same weights every time: the save always has the same bytes to write
+                next = now;
+                var save = Task.Run(client.Save);
+                int hits = 0;
+                while (true)
+                {
+                    if (gdb.TryWaitStop(TimeSpan.FromMilliseconds(100)) != null)
+                    {
+                        if (hits++ == cut)
+                        {
+                            break; // the power goes before this write
+                        }
+                        gdb.ContinueFrom(write);
+                    }
+                    else if (save.IsCompleted)
+                    {
+                        Assert.Equal((1u, 2u), await save);
+                        writes = hits;
+                        break;
+                    }
+                }
+            }
+            using (var session = Boot("openmv-h7", plan, elf, state.Path))
+            {
+                var client = new TrainerClient(session.Link);
+                uint restored = client.Hello().RestoredSequence;
+                Assert.Equal(writes < 0 ? 1u : 2u, restored);
+                Assert.Equal(writes < 0 ? previous : next, InferLogits(client, plan, test, 0));
+            }
+        }
+        Assert.NotEqual(previous, next);
+        // One write invalidates the target slot's header, one per trainable tensor, one writes the header: each was a cut point.
+        int trainSection = (int)BinaryPrimitives.ReadUInt32LittleEndian(plan.Bytes.AsSpan(52));
+        int parameters = BinaryPrimitives.ReadUInt16LittleEndian(plan.Bytes.AsSpan(trainSection + 10));
+        Assert.Equal(parameters + 2, writes);
+    }
+
     /// <summary>Sends raw wire bytes and returns the next frame the device answers with.</summary>
     private static Frame Answer(DeviceLink link, byte[] wire)
     {

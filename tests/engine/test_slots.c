@@ -1,5 +1,6 @@
 /* Weight slots: saves alternate, the newest valid copy wins, a copy for another plan is never restored,
- * and a save cut off after any number of written bytes leaves the previous copy (never a mix, never none). */
+ * and a save cut off after any number of written bytes leaves the previous copy (never a mix, never none), on a store
+ * written in place and on flash (erase first, a cut may fall inside the erase). */
 #include <stdint.h>
 #include <string.h>
 
@@ -37,6 +38,41 @@ static nt_status mem_write(void *ctx, uint32_t offset, const void *buf, uint32_t
             --m->budget;
         }
         m->bytes[offset + i] = ((const uint8_t *)buf)[i];
+    }
+    return NT_OK;
+}
+
+/* The same store as NOR flash: a slot must be erased (to 0xFF) before it is written, a write can only clear bits,
+ * and the power may go in the middle of an erase as well (the budget counts erased bytes too). */
+static nt_status flash_write(void *ctx, uint32_t offset, const void *buf, uint32_t len)
+{
+    mem_store_t *m = (mem_store_t *)ctx;
+    if (offset + len > sizeof m->bytes) {
+        return NT_ERR_STORAGE;
+    }
+    for (uint32_t i = 0; i < len; ++i) {
+        if (m->budget == 0) {
+            return NT_ERR_STORAGE;
+        }
+        if (m->budget > 0) {
+            --m->budget;
+        }
+        m->bytes[offset + i] &= ((const uint8_t *)buf)[i];
+    }
+    return NT_OK;
+}
+
+static nt_status flash_erase(void *ctx, uint32_t slot)
+{
+    mem_store_t *m = (mem_store_t *)ctx;
+    for (uint32_t i = 0; i < SLOT_BYTES; ++i) {
+        if (m->budget == 0) {
+            return NT_ERR_STORAGE;
+        }
+        if (m->budget > 0) {
+            --m->budget;
+        }
+        m->bytes[slot * SLOT_BYTES + i] = 0xFFu;
     }
     return NT_OK;
 }
@@ -140,6 +176,29 @@ int main(void)
         /* Either way the slot holding the previous copy was never touched by this save. */
         NT_CHECK(memcmp(saved.bytes + keep * SLOT_BYTES, mem.bytes + keep * SLOT_BYTES, SLOT_BYTES) == 0);
     }
+    /* On flash (erase, then writes that clear bits), a cut after any number of erased or written bytes: the same. */
+    static mem_store_t flash;
+    memset(flash.bytes, 0xFF, sizeof flash.bytes);
+    flash.budget = -1;
+    const nt_slot_store_t fstore = { &flash, SLOT_BYTES, mem_read, flash_write, flash_erase };
+    fill(&w, 40);
+    NT_CHECK_EQ_U(NT_OK, nt_slots_save(&fstore, plan, &parts, &slot, &seq));
+    for (long cut = 0; cut < (long)SLOT_BYTES + 100; ++cut) {
+        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&fstore, (uint32_t)nt_slots_newest(&fstore, plan, 53), plan, &into));
+        const weights_t before = r;
+        const uint32_t keep = (uint32_t)nt_slots_newest(&fstore, plan, 53);
+        memcpy(&saved, &flash, sizeof flash);
+        fill(&w, (uint8_t)(50 + cut));
+        flash.budget = cut;
+        const nt_status st = nt_slots_save(&fstore, plan, &parts, &slot, &seq);
+        flash.budget = -1;
+        const int32_t now = nt_slots_newest(&fstore, plan, 53);
+        NT_CHECK(now >= 0);
+        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&fstore, (uint32_t)now, plan, &into));
+        NT_CHECK(memcmp(&r, st == NT_OK ? &w : &before, sizeof w) == 0);
+        NT_CHECK(memcmp(saved.bytes + keep * SLOT_BYTES, flash.bytes + keep * SLOT_BYTES, SLOT_BYTES) == 0);
+    }
+
     /* A flipped data byte invalidates that copy; the other one wins. */
     const int32_t top = nt_slots_newest(&store, plan, 53);
     mem.bytes[(uint32_t)top * SLOT_BYTES + NT_SLOT_HEADER_BYTES + 5u] ^= 0x10u;

@@ -7,11 +7,15 @@ namespace NanoTrain.Native;
 
 /// <summary>
 /// Finds the host build of the engine (<c>build/host/engine/libntengine.so</c>), building it first when it
-/// is missing, and points every <c>ntengine</c> import of this assembly at it.
+/// is missing, and points every <c>ntengine</c> import of this assembly at it. <c>NANOTRAIN_ENGINE_LIB</c> names another
+/// build to load instead (the sanitized one of preset host-sanitize, under <c>./nanotrain test</c>).
 /// </summary>
 public static class NativeLibraryLoader
 {
     internal const string LibraryName = "ntengine";
+
+    /// <summary>Environment variable naming an engine library to load instead of the host build's.</summary>
+    public const string LibraryVariable = "NANOTRAIN_ENGINE_LIB";
     private static readonly Lock Gate = new();
     private static IntPtr _handle;
     private static readonly HashSet<Assembly> Resolved = [];
@@ -25,12 +29,15 @@ public static class NativeLibraryLoader
             {
                 return;
             }
-            var paths = RepoPaths.Locate();
-            string buildDir = new FirmwareBuilder(paths).BuildHost();
-            string path = Path.Combine(buildDir, "engine", "libntengine.so");
+            string? chosen = Environment.GetEnvironmentVariable(LibraryVariable);
+            string path = string.IsNullOrEmpty(chosen)
+                ? Path.Combine(new FirmwareBuilder(RepoPaths.Locate()).BuildHost(), "engine", "libntengine.so")
+                : Path.GetFullPath(chosen);
             if (!File.Exists(path))
             {
-                throw new NanoTrainException(ErrorKind.Environment, $"{path}: the host engine library was not built");
+                throw new NanoTrainException(ErrorKind.Environment, string.IsNullOrEmpty(chosen)
+                    ? $"{path}: the host engine library was not built"
+                    : $"{path}: no such engine library ({LibraryVariable})");
             }
             _handle = NativeLibrary.Load(ShadowCopy(path));
             NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);

@@ -76,7 +76,7 @@ public sealed class ElfImage
             throw new NanoTrainException(ErrorKind.BadInput, $"{path}: section header table is truncated or invalid");
         }
 
-        var raw = new List<(uint NameOffset, uint Type, uint Flags, uint Address, uint Offset, uint Size)>();
+        var raw = new List<(uint NameOffset, uint Type, uint Flags, uint Address, uint Offset, uint Size, uint Link)>();
         for (int i = 0; i < shnum; i++)
         {
             var h = data.Slice((int)shoff + (i * shentsize), shentsize);
@@ -86,7 +86,8 @@ public sealed class ElfImage
                 BinaryPrimitives.ReadUInt32LittleEndian(h[8..]),
                 BinaryPrimitives.ReadUInt32LittleEndian(h[12..]),
                 BinaryPrimitives.ReadUInt32LittleEndian(h[16..]),
-                BinaryPrimitives.ReadUInt32LittleEndian(h[20..])));
+                BinaryPrimitives.ReadUInt32LittleEndian(h[20..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(h[24..])));
         }
         var strtab = raw[shstrndx];
         if ((ulong)strtab.Offset + strtab.Size > (ulong)data.Length)
@@ -133,7 +134,46 @@ public sealed class ElfImage
                 }
             }
         }
-        return new ElfImage(path, machine, sections, boardId) { Slot = planSlot };
+        return new ElfImage(path, machine, sections, boardId) { Slot = planSlot, Symbols = ReadSymbols(raw, data) };
+    }
+
+    /// <summary>Defined symbols (functions and objects) by name: their address (a Thumb function's without bit 0).</summary>
+    public IReadOnlyDictionary<string, uint> Symbols { get; private init; } = new Dictionary<string, uint>();
+
+    private static Dictionary<string, uint> ReadSymbols(
+        List<(uint NameOffset, uint Type, uint Flags, uint Address, uint Offset, uint Size, uint Link)> raw, ReadOnlySpan<byte> data)
+    {
+        const uint ShtSymtab = 2;
+        var symbols = new Dictionary<string, uint>(StringComparer.Ordinal);
+        foreach (var table in raw.Where(s => s.Type == ShtSymtab))
+        {
+            if (table.Link >= raw.Count || (ulong)table.Offset + table.Size > (ulong)data.Length)
+            {
+                continue;
+            }
+            var strings = raw[(int)table.Link];
+            if ((ulong)strings.Offset + strings.Size > (ulong)data.Length)
+            {
+                continue;
+            }
+            var names = data.Slice((int)strings.Offset, (int)strings.Size);
+            for (uint at = table.Offset; at + 16 <= table.Offset + table.Size; at += 16)
+            {
+                var entry = data.Slice((int)at, 16);
+                uint nameOffset = BinaryPrimitives.ReadUInt32LittleEndian(entry);
+                uint value = BinaryPrimitives.ReadUInt32LittleEndian(entry[4..]);
+                byte type = (byte)(entry[12] & 0xF);
+                ushort section = BinaryPrimitives.ReadUInt16LittleEndian(entry[14..]);
+                if ((type != 1 && type != 2) || section == 0 || nameOffset >= names.Length)
+                {
+                    continue; // not a defined object or function
+                }
+                var nameBytes = names[(int)nameOffset..];
+                int end = nameBytes.IndexOf((byte)0);
+                symbols.TryAdd(Encoding.ASCII.GetString(end < 0 ? nameBytes : nameBytes[..end]), type == 2 ? value & ~1u : value);
+            }
+        }
+        return symbols;
     }
 
     /// <summary>Bytes the image occupies in a region: allocated sections whose address range falls inside it.</summary>

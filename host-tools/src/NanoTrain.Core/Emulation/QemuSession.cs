@@ -60,10 +60,11 @@ public sealed class QemuSession : IDisposable
 
     /// <summary>
     /// Boots <paramref name="elfPath"/> on <paramref name="board"/> with the given images flashed first.
-    /// Semihosting files (the weight slots) live in <paramref name="workingDirectory"/>.
+    /// Semihosting files (the weight slots) live in <paramref name="workingDirectory"/>. <paramref name="gdbPort"/>
+    /// (when given) opens QEMU's gdbstub on that loopback port (<see cref="GdbRemote"/>).
     /// </summary>
     public static QemuSession Start(BoardDescriptor board, string elfPath, string workingDirectory, IReadOnlyList<FlashImage>? flash = null,
-        Func<string, string?>? findProgram = null)
+        Func<string, string?>? findProgram = null, int? gdbPort = null)
     {
         ArgumentNullException.ThrowIfNull(board);
         string qemu = new QemuRunner(findProgram).Prepare(board, elfPath);
@@ -72,6 +73,11 @@ public sealed class QemuSession : IDisposable
         {
             arguments.Add("-device");
             arguments.Add(string.Create(CultureInfo.InvariantCulture, $"loader,file={Path.GetFullPath(image.Path)},addr=0x{image.Address:x8},force-raw=on"));
+        }
+        if (gdbPort is int port)
+        {
+            arguments.Add("-gdb");
+            arguments.Add(string.Create(CultureInfo.InvariantCulture, $"tcp:127.0.0.1:{port}"));
         }
         var info = new ProcessStartInfo(qemu)
         {
