@@ -364,6 +364,55 @@ public class DeviceProtocolTests
         Assert.Equal(parameters + 2, writes);
     }
 
+    /// <summary>
+    /// Run-time checks on the emulated board: a step past its budget (the SysTick watchdog or the check right after it) and
+    /// stack guard words overwritten (through the gdbstub, as an overflow would) each get a "fault" reply; the board then
+    /// restarts and has its last saved weights, not the ones trained since, which memory no longer vouches for.
+    /// </summary>
+    [Fact]
+    public void AStepPastItsBudgetOrABrokenStackGuardIsAFaultAndTheBoardComesBackWithItsLastSavedWeights()
+    {
+        var (plan, elf) = Setup("openmv-h7");
+        var image = ElfImage.Load(elf);
+        uint stackLowest = image.Symbols["__stack_start"];
+        var train = Mnist(Split.Train, 12);
+        var test = Mnist(Split.Test, 1);
+        using var state = new TempDir();
+        int port = GdbRemote.FreePort();
+        using var session = QemuSession.Start(Board("openmv-h7"), elf, state.Path, [new FlashImage(plan.Path, image.Slot!.Address)], gdbPort: port);
+        using var gdb = GdbRemote.Connect(port, TimeSpan.FromSeconds(30));
+        gdb.Continue();
+        var client = new TrainerClient(session.Link);
+        client.Hello();
+        TrainSome(client, plan, train, 5);
+        Assert.Equal((0u, 1u), client.Save());
+        float[] saved = InferLogits(client, plan, test, 0);
+        var labels = new byte[1];
+        byte[] input = DeviceRun.Render(plan, new ImagePipeline(plan.Resolution), train, [6], labels);
+
+        // A budget of 1,000 ticks: the step is stopped (or refused after it) and the board restarts.
+        Assert.Equal(1000ul, client.SetStepBudget(1000));
+        var budget = Assert.Throws<NanoTrainException>(() => client.Train(Lr, input, labels));
+        Assert.Contains("fault", budget.Message);
+        Assert.Contains("budget", budget.Message);
+        var hello = client.Hello(TimeSpan.FromSeconds(60));
+        Assert.Equal(1u, hello.RestoredSequence);
+        Assert.Equal(saved, InferLogits(client, plan, test, 0));
+        Assert.Equal(1ul << 34, client.SetStepBudget(0)); // the restart brought the default back
+
+        // Train on (unsaved), then the stack's guard words overwritten: the next step is a fault.
+        TrainSome(client, plan, train, 3);
+        Assert.NotEqual(saved, InferLogits(client, plan, test, 0));
+        gdb.Interrupt();
+        gdb.WriteMemory(stackLowest, new byte[8]);
+        gdb.Continue();
+        var stack = Assert.Throws<NanoTrainException>(() => client.Train(Lr, input, labels));
+        Assert.Contains("fault", stack.Message);
+        Assert.Contains("stack overflowed its guard words", stack.Message);
+        Assert.Equal(1u, client.Hello(TimeSpan.FromSeconds(60)).RestoredSequence);
+        Assert.Equal(saved, InferLogits(client, plan, test, 0));
+    }
+
     /// <summary>Sends raw wire bytes and returns the next frame the device answers with.</summary>
     private static Frame Answer(DeviceLink link, byte[] wire)
     {

@@ -2,7 +2,12 @@
  * session (nt/session.h). At boot it paints every bank's free memory and the unused stack (for high-water
  * marks), starts the plan found in the plan slot, if any, and restores the newest valid weight slot for it.
  * It then answers each request with one reply and never stops serving: a bad frame, a bad plan or a bad
- * request gets an error reply and leaves the plan, the weights and the saved slots as they were. */
+ * request gets an error reply and leaves the plan, the weights and the saved slots as they were.
+ *
+ * Run-time checks: guard words at the bottom of the stack, and (debug builds) after each arena space, are checked
+ * after every step and before a save; a step runs under a budget of counter ticks (NT_MSG_LIMITS), enforced by the
+ * board's watchdog. A failed check means memory is not trusted: the device answers NT_ERR_FAULT naming the check,
+ * saves nothing, and resets, so it comes back with its last saved weights. */
 #include <string.h>
 
 #include "nt/bytes.h"
@@ -16,12 +21,17 @@
 #include "nt_board.h"
 
 /* Bumped when the app's behaviour on the wire changes in a way the host should know. */
-#define NT_FIRMWARE_VERSION 2u
+#define NT_FIRMWARE_VERSION 3u
 /* Payload room of a reply: enough for HELLO / STATS of any board and INFER logits of a small batch. */
 #define REPLY_PAYLOAD_BYTES 1024u
 #define PAINT_WORD 0xA5C3E10Fu
 /* The painted stack stops this far below the stack pointer at boot (the frames painting it). */
 #define STACK_PAINT_MARGIN 256u
+/* Guard words at the bottom of the stack: a deeper stack overwrites them before anything below it. */
+#define STACK_GUARD_WORDS 8u
+#define STACK_GUARD_WORD 0x57AC6A4Du
+/* A step's budget unless the host sets one (NT_MSG_LIMITS): 2^34 ticks, half a minute of a 480 MHz core. */
+#define STEP_BUDGET_DEFAULT (1ull << 34)
 
 static uint8_t rx_body[NT_PROTO_MAX_BODY] __attribute__((aligned(8)));
 static uint8_t reply[NT_PROTO_HEADER_BYTES + REPLY_PAYLOAD_BYTES + NT_PROTO_CRC_BYTES] __attribute__((aligned(8)));
@@ -33,6 +43,9 @@ static struct {
     uint8_t load_active;
     uint8_t seq_known;
     uint16_t next_seq;
+    uint64_t step_budget;       /* counter ticks a TRAIN or INFER step may take */
+    uint8_t step_type;          /* the request whose step runs now, for the watchdog's reply */
+    uint16_t step_seq;
 } app;
 
 /* Why the plan found in the slot at boot did not start (status NT_OK when it did or there was none). */
@@ -99,6 +112,10 @@ static void paint_stack(void)
 {
     uint8_t *lowest, *top;
     nt_board_stack(&lowest, &top);
+    for (uint32_t w = 0; w < STACK_GUARD_WORDS; ++w) {
+        ((uint32_t *)(void *)lowest)[w] = STACK_GUARD_WORD;
+    }
+    lowest += 4u * STACK_GUARD_WORDS;
     uintptr_t sp;
 #if defined(__riscv)
     __asm__ volatile("mv %0, sp" : "=r"(sp));
@@ -116,11 +133,79 @@ static uint32_t stack_high_water(void)
 {
     uint8_t *lowest, *top;
     nt_board_stack(&lowest, &top);
-    const uint32_t *w = (const uint32_t *)(void *)lowest;
+    const uint32_t *w = (const uint32_t *)(void *)(lowest + 4u * STACK_GUARD_WORDS);
     while ((const uint8_t *)w < top && *w == PAINT_WORD) {
         ++w;
     }
     return (uint32_t)(top - (const uint8_t *)w);
+}
+
+/* ---- run-time checks ---- */
+
+static int stack_guard_ok(void)
+{
+    uint8_t *lowest, *top;
+    nt_board_stack(&lowest, &top);
+    for (uint32_t w = 0; w < STACK_GUARD_WORDS; ++w) {
+        if (((const uint32_t *)(const void *)lowest)[w] != STACK_GUARD_WORD) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A failed check: memory is not trusted. Answers the request with NT_ERR_FAULT and resets, so the device comes back
+ * with its last saved weights; nothing is saved from here. */
+static void fault(uint8_t type, uint16_t seq, const nt_failure_t *f) __attribute__((noreturn));
+static void fault(uint8_t type, uint16_t seq, const nt_failure_t *f)
+{
+    nt_board_watchdog_arm(0u);
+    nt_session_fault(&app.session);
+    send_error(type, seq, f);
+    nt_board_reset();
+}
+
+/* The watchdog fired inside a step (from the counter's interrupt). */
+void nt_board_watchdog_expired(void)
+{
+    nt_failure_t f = nt_failure(NT_ERR_FAULT, 0, "the step ran past its budget of ");
+    nt_failure_number(&f, (uint32_t)(app.step_budget > 0xFFFFFFFFu ? 0xFFFFFFFFu : app.step_budget));
+    nt_failure_add(&f, " ticks (watchdog); restarting from the last saved weights");
+    fault(app.step_type, app.step_seq, &f);
+}
+
+/* Before a step: the watchdog armed with the budget. */
+static uint64_t step_begin(uint8_t type, uint16_t seq)
+{
+    app.step_type = type;
+    app.step_seq = seq;
+    nt_board_watchdog_arm(app.step_budget);
+    return nt_counter_ticks();
+}
+
+/* After a step (or before a save, started = 0): the budget where no watchdog fired, the stack guard, the arena guards. */
+static void checks_after(uint8_t type, uint16_t seq, uint64_t started)
+{
+    nt_board_watchdog_arm(0u);
+    const uint64_t took = started != 0u ? nt_counter_ticks() - started : 0u;
+    if (took > app.step_budget) {
+        nt_failure_t f = nt_failure(NT_ERR_FAULT, 0, "the step took ");
+        nt_failure_number(&f, (uint32_t)(took > 0xFFFFFFFFu ? 0xFFFFFFFFu : took));
+        nt_failure_add(&f, " ticks, past its budget; restarting from the last saved weights");
+        fault(type, seq, &f);
+    }
+    if (!stack_guard_ok()) {
+        nt_failure_t f = nt_failure(NT_ERR_FAULT, 0, "the stack overflowed its guard words; restarting from the last saved weights");
+        fault(type, seq, &f);
+    }
+    nt_failure_t f;
+    if (nt_session_check(&app.session, &f) != NT_OK || app.session.faulted) {
+        if (f.status != NT_ERR_FAULT) {
+            f = nt_failure(NT_ERR_FAULT, 0, "an earlier check failed");
+        }
+        nt_failure_add(&f, "; restarting from the last saved weights");
+        fault(type, seq, &f);
+    }
 }
 
 /* ---- the plan ---- */
@@ -282,7 +367,9 @@ static void on_train(uint16_t seq, const uint8_t *data, uint32_t length)
     memcpy(nt_session_input(&app.session), data + 4, input->bytes);
     uint8_t *p = payload();
     nt_session_step_t step;
+    const uint64_t started = step_begin(type, seq);
     const nt_status st = nt_session_train(&app.session, data + 4 + input->bytes, lr, &step, p + 44);
+    checks_after(type, seq, started);
     if (st != NT_OK) {
         send_status(type, seq, st, st == NT_ERR_RANGE ? "learning rate outside [0, 16], or a label outside the plan's classes"
                                                       : "the training step failed");
@@ -394,7 +481,9 @@ static void on_infer(uint16_t seq, const uint8_t *data, uint32_t length)
     memcpy(nt_session_input(&app.session), data, input->bytes);
     uint8_t *p = payload();
     uint64_t instructions = 0;
+    const uint64_t started = step_begin(type, seq);
     (void)nt_session_infer(&app.session, p + 8, &instructions);
+    checks_after(type, seq, started);
     nt_wr64(p, instructions);
     memcpy(p + 8 + plan->batch, nt_session_logits(&app.session), 4u * plan->batch * classes);
     send(type, NT_OK, seq, 8u + plan->batch * (1u + 4u * classes));
@@ -426,6 +515,7 @@ static void on_save(uint16_t seq)
     if (!need_plan(type, seq)) {
         return;
     }
+    checks_after(type, seq, 0u); /* memory that is not trusted never reaches the slots */
     uint32_t slot = 0, sequence = 0;
     const nt_status st = nt_session_save(&app.session, &slot, &sequence);
     if (st != NT_OK) {
@@ -435,6 +525,18 @@ static void on_save(uint16_t seq)
     nt_wr32(payload(), slot);
     nt_wr32(payload() + 4, sequence);
     send(type, NT_OK, seq, 8u);
+}
+
+static void on_limits(uint16_t seq, const uint8_t *data, uint32_t length)
+{
+    if (length != 8u) {
+        send_status(NT_MSG_LIMITS | NT_MSG_REPLY, seq, NT_ERR_RANGE, "a limits request is u64 step budget in ticks (0: default)");
+        return;
+    }
+    const uint64_t budget = nt_rd64(data);
+    app.step_budget = budget != 0u ? budget : STEP_BUDGET_DEFAULT;
+    nt_wr64(payload(), app.step_budget);
+    send(NT_MSG_LIMITS | NT_MSG_REPLY, NT_OK, seq, 8u);
 }
 
 static void on_frame(const nt_frame_t *frame)
@@ -458,6 +560,7 @@ static void on_frame(const nt_frame_t *frame)
     case NT_MSG_STATS: on_stats(frame->seq); break;
     case NT_MSG_SAVE: on_save(frame->seq); break;
     case NT_MSG_ELASTIC: on_elastic(frame->seq, frame->payload, frame->length); break;
+    case NT_MSG_LIMITS: on_limits(frame->seq, frame->payload, frame->length); break;
     case NT_MSG_RESET:
         send(NT_MSG_RESET | NT_MSG_REPLY, NT_OK, frame->seq, 0u);
         nt_board_reset();
@@ -470,6 +573,7 @@ static void on_frame(const nt_frame_t *frame)
 int main(void)
 {
     nt_board_init();
+    app.step_budget = STEP_BUDGET_DEFAULT;
     paint_stack();
     boot_plan();
 

@@ -36,6 +36,16 @@ uint32_t nt_board_flash_used(void);
 /** The main stack, [lowest, top): it grows down from top. */
 void nt_board_stack(uint8_t **lowest, uint8_t **top);
 
+/**
+ * The step watchdog: arms a deadline `budget` counter ticks from now (0 disarms it). Where the counter interrupts
+ * (SysTick on Cortex-M) a step still running at the deadline calls nt_board_watchdog_expired from the interrupt; on
+ * RISC-V boards (minstret, no interrupt) nothing fires and the app checks the step's ticks after it.
+ */
+void nt_board_watchdog_arm(uint64_t budget);
+
+/** Called from the counter's interrupt when an armed deadline passes; the app reports and resets (default: resets). */
+void nt_board_watchdog_expired(void);
+
 /** Resets the core and the system (SYSRESETREQ); the emulator reboots the image. */
 void nt_board_reset(void) __attribute__((noreturn));
 

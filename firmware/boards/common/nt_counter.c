@@ -7,10 +7,26 @@
 #define SYST_RELOAD 0x00FFFFFFu
 
 static volatile uint32_t systick_wraps;
+static volatile uint64_t watchdog_deadline; /* 0: disarmed */
 
 void SysTick_Handler(void)
 {
     ++systick_wraps;
+    const uint64_t deadline = watchdog_deadline;
+    if (deadline != 0u && ((uint64_t)systick_wraps << 24) >= deadline) {
+        watchdog_deadline = 0u;
+        nt_board_watchdog_expired();
+    }
+}
+
+void nt_board_watchdog_arm(uint64_t budget)
+{
+    watchdog_deadline = budget == 0u ? 0u : nt_counter_ticks() + budget;
+}
+
+__attribute__((weak)) void nt_board_watchdog_expired(void)
+{
+    nt_board_reset();
 }
 
 void nt_counter_start(void)

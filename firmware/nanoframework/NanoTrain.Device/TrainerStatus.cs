@@ -50,5 +50,11 @@ namespace NanoTrain.Device
 
         /// <summary>Reading or writing persistent storage failed.</summary>
         Storage = 14,
+
+        /// <summary>
+        /// A run-time check failed (guard words past an arena space, the stack guard, the step budget): memory is not
+        /// trusted, so training and saving are refused until a restart, which restores the last saved weights.
+        /// </summary>
+        Fault = 15,
     }
 }

@@ -67,6 +67,11 @@ typedef enum nt_msg_type {
      *  f32 -2, u16 first, u16 0 (after calibration) -> u16 first, u16 count, u64 instructions of a full step and of its
      *  forward and loss, then per candidate from `first` on: u32 t_dw, u32 t_dy (instructions; as many as fit). */
     NT_MSG_ELASTIC = 0x08,
+    /** u64 step budget in counter ticks (0: the firmware's default) -> u64 the budget in force. A TRAIN or INFER step
+     *  that runs past it is stopped by the board's watchdog (Cortex-M: SysTick) or refused right after it (RISC-V):
+     *  the device answers NT_ERR_FAULT, then resets and restores its last saved weights. The stack guard words and
+     *  (debug builds) the arena guard words are checked after each step and before a save in the same way. */
+    NT_MSG_LIMITS = 0x09,
     /** device -> host only: a frame that could not be decoded (status says why). */
     NT_MSG_ERROR = 0x7F,
     NT_MSG_REPLY = 0x80

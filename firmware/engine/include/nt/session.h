@@ -19,6 +19,15 @@ extern "C" {
 /** Most memory banks a board may give a session. */
 #define NT_SESSION_MAX_BANKS 8u
 
+/** Guard bytes after each arena space (NT_SESSION_GUARD_WORD repeated), checked after every step: on the host build and
+ * in debug firmware (NT_SESSION_GUARDS); 0 in release firmware, whose plans are laid out to the byte. */
+#if defined(NT_SESSION_GUARDS)
+#define NT_SESSION_GUARD_BYTES 16u
+#else
+#define NT_SESSION_GUARD_BYTES 0u
+#endif
+#define NT_SESSION_GUARD_WORD 0x6E74A55Au
+
 /** A memory bank's free bytes, [start, limit), for the plan's spaces; `name` is what plans call it (8 chars at most). */
 typedef struct nt_session_bank {
     const char *name;
@@ -65,6 +74,8 @@ typedef struct nt_session {
     uint32_t steps;                           /**< training steps since the plan started */
     uint32_t planned[NT_SESSION_MAX_BANKS];   /**< bytes of each bank the plan's spaces take */
     nt_elastic_t *elastic;                    /**< elastic selection's state while it runs (in the plan's workspace), else NULL */
+    uint32_t *guards[NT_PLAN_MAX_SPACES];     /**< each arena space's guard words (NT_SESSION_GUARD_BYTES), or NULL */
+    uint8_t faulted;                          /**< a check failed: training and saving are refused until a restart */
 } nt_session_t;
 
 /** What a training step reports. */
@@ -84,6 +95,17 @@ typedef struct nt_session_step {
 nt_status nt_session_start(nt_session_t *s, const nt_session_board_t *board, const uint8_t *bytes, uint32_t len,
                            nt_failure_t *f);
 
+/**
+ * Checks the guard words after every arena space (see NT_SESSION_GUARD_BYTES); nt_session_train and nt_session_infer do
+ * it after each step. A broken guard means a kernel wrote past its space: the session is marked faulted (train, infer
+ * and save then answer NT_ERR_FAULT, so memory that is not trusted never reaches the weight slots) and `f` names the
+ * space. @return NT_OK or NT_ERR_FAULT.
+ */
+nt_status nt_session_check(nt_session_t *s, nt_failure_t *f);
+
+/** Marks the session faulted (a check outside it failed: the stack guard, the step budget). */
+void nt_session_fault(nt_session_t *s);
+
 /** Stops the running plan (if any); the weights saved stay saved. */
 void nt_session_stop(nt_session_t *s);
 
@@ -102,14 +124,14 @@ nt_status nt_session_input_pixels(nt_session_t *s, const uint8_t *pixels, uint32
  * batch): under elastic selection when it runs. Writes the loss and counts to *step and each sample's predicted class
  * to predictions (batch bytes); either may be NULL.
  * @return NT_OK; NT_ERR_STATE (no plan, or it has no training section); NT_ERR_RANGE (lr or a label out of range);
- *         the executor's status.
+ *         NT_ERR_FAULT (a guard broke, now or before: see nt_session_check); the executor's status.
  */
 nt_status nt_session_train(nt_session_t *s, const uint8_t *labels, float lr, nt_session_step_t *step, uint8_t *predictions);
 
 /**
  * Runs the forward pass on the input in place: each sample's predicted class to predictions (batch bytes, or NULL),
  * the instructions it took to *instructions (or NULL). The logits stay in the plan's logits tensor (nt_session_logits).
- * @return NT_OK or NT_ERR_STATE (no plan).
+ * @return NT_OK, NT_ERR_STATE (no plan) or NT_ERR_FAULT (see nt_session_check).
  */
 nt_status nt_session_infer(nt_session_t *s, uint8_t *predictions, uint64_t *instructions);
 
@@ -125,7 +147,8 @@ nt_status nt_session_set_speed(nt_session_t *s, float rho, uint16_t window, uint
 
 /**
  * Saves the trainable tensors to the slot that is not the newest copy; writes the slot and its sequence number.
- * @return NT_OK; NT_ERR_STATE (no plan); NT_ERR_UNSUPPORTED (no store); as nt_slots_save.
+ * @return NT_OK; NT_ERR_STATE (no plan); NT_ERR_UNSUPPORTED (no store); NT_ERR_FAULT (the session faulted: nothing
+ *         is written, the slots keep the last good weights); as nt_slots_save.
  */
 nt_status nt_session_save(nt_session_t *s, uint32_t *slot, uint32_t *sequence);
 

@@ -22,7 +22,9 @@ typedef enum nt_status {
     NT_ERR_FRAME = 11,       /**< a protocol frame is malformed (bad COBS, header or length) */
     NT_ERR_SEQUENCE = 12,    /**< a protocol request or chunk arrived out of order */
     NT_ERR_UNSUPPORTED = 13, /**< an unknown message type, or an operation this board cannot do */
-    NT_ERR_STORAGE = 14      /**< reading or writing persistent storage failed */
+    NT_ERR_STORAGE = 14,     /**< reading or writing persistent storage failed */
+    NT_ERR_FAULT = 15        /**< a run-time check failed (stack or arena guard words, the step budget): memory is not
+                              *   trusted, so the weights in it are not saved; the device restarts from its last save */
 } nt_status;
 
 /** Stable lower-case name of a status, for logs and error frames ("ok", "crc", ...). */

@@ -18,6 +18,7 @@ const char *nt_status_name(nt_status status)
     case NT_ERR_SEQUENCE: return "sequence";
     case NT_ERR_UNSUPPORTED: return "unsupported";
     case NT_ERR_STORAGE: return "storage";
+    case NT_ERR_FAULT: return "fault";
     }
     return "unknown";
 }

@@ -137,10 +137,25 @@ nt_status nt_session_start(nt_session_t *s, const nt_session_board_t *board, con
             nt_failure_add(f, " B free");
             return NT_ERR_NO_MEMORY;
         }
+        const uint32_t rounded = (space->bytes + 3u) & ~3u;
+        if (NT_SESSION_GUARD_BYTES != 0u && (uint64_t)offset + rounded + NT_SESSION_GUARD_BYTES > capacity) {
+            *f = nt_failure(NT_ERR_NO_MEMORY, i, "no room for the guard words after space ");
+            f->section = NT_PLAN_SECTION_SPACES;
+            nt_failure_number(f, i);
+            return NT_ERR_NO_MEMORY;
+        }
         spaces[i] = b->start + offset;
         sizes[i] = space->bytes;
-        used[bank] = offset + space->bytes;
+        used[bank] = NT_SESSION_GUARD_BYTES != 0u ? offset + rounded + NT_SESSION_GUARD_BYTES : offset + space->bytes;
+        s->guards[i] = NT_SESSION_GUARD_BYTES != 0u ? (uint32_t *)(void *)(spaces[i] + rounded) : NULL;
     }
+#if defined(NT_SESSION_GUARDS)
+    for (uint32_t i = 1; i < s->plan.n_spaces; ++i) {
+        for (uint32_t w = 0; w < NT_SESSION_GUARD_BYTES / 4u; ++w) {
+            s->guards[i][w] = NT_SESSION_GUARD_WORD;
+        }
+    }
+#endif
     st = nt_exec_init(&s->exec, &s->plan, spaces, sizes, &err);
     if (st != NT_OK) {
         *f = nt_failure(st, err.index, "the executor refuses the plan");
@@ -159,6 +174,32 @@ nt_status nt_session_start(nt_session_t *s, const nt_session_board_t *board, con
     }
     return NT_OK;
 }
+
+nt_status nt_session_check(nt_session_t *s, nt_failure_t *f)
+{
+    (void)s;
+#if defined(NT_SESSION_GUARDS)
+    for (uint32_t i = 1; s->running && i < s->plan.n_spaces; ++i) {
+        for (uint32_t w = 0; w < NT_SESSION_GUARD_BYTES / 4u; ++w) {
+            if (s->guards[i][w] != NT_SESSION_GUARD_WORD) {
+                s->faulted = 1;
+                if (f != NULL) {
+                    *f = nt_failure(NT_ERR_FAULT, i, "a kernel wrote past the end of memory space ");
+                    f->section = NT_PLAN_SECTION_SPACES;
+                    nt_failure_number(f, i);
+                }
+                return NT_ERR_FAULT;
+            }
+        }
+    }
+#endif
+    if (f != NULL) {
+        memset(f, 0, sizeof *f);
+    }
+    return NT_OK;
+}
+
+void nt_session_fault(nt_session_t *s) { s->faulted = 1; }
 
 void nt_session_stop(nt_session_t *s)
 {
@@ -195,6 +236,9 @@ nt_status nt_session_train(nt_session_t *s, const uint8_t *labels, float lr, nt_
     if (!s->running || s->plan.loss == NT_PLAN_NONE) {
         return NT_ERR_STATE;
     }
+    if (s->faulted) {
+        return NT_ERR_FAULT;
+    }
     const nt_plan_tensor_t *label_tensor = &s->plan.tensors[s->plan.labels];
     const uint32_t classes = s->plan.tensors[s->plan.logits].dims[3];
     if (labels == NULL || !(lr >= 0.0f && lr <= 16.0f)) {
@@ -211,6 +255,9 @@ nt_status nt_session_train(nt_session_t *s, const uint8_t *labels, float lr, nt_
     nt_exec_clear_ticks(&s->exec);
     const nt_status st = s->elastic ? nt_elastic_train_step(s->elastic, &s->exec, &sgd, &loss, predictions)
                                     : nt_exec_train_step(&s->exec, &sgd, NULL, &loss, predictions);
+    if (nt_session_check(s, NULL) != NT_OK) {
+        return NT_ERR_FAULT;
+    }
     if (st != NT_OK) {
         return st;
     }
@@ -229,8 +276,14 @@ nt_status nt_session_infer(nt_session_t *s, uint8_t *predictions, uint64_t *coun
     if (!s->running) {
         return NT_ERR_STATE;
     }
+    if (s->faulted) {
+        return NT_ERR_FAULT;
+    }
     const uint64_t t0 = s->board->clock ? s->board->clock() : 0u;
     nt_exec_forward(&s->exec);
+    if (nt_session_check(s, NULL) != NT_OK) {
+        return NT_ERR_FAULT;
+    }
     const uint64_t t1 = s->board->clock ? s->board->clock() : 0u;
     if (predictions != NULL) {
         nt_argmax_f32((int32_t)s->plan.batch, (int32_t)s->plan.tensors[s->plan.logits].dims[3], nt_session_logits(s), predictions);
@@ -275,6 +328,9 @@ nt_status nt_session_save(nt_session_t *s, uint32_t *slot, uint32_t *sequence)
     }
     if (s->board->store == NULL) {
         return NT_ERR_UNSUPPORTED;
+    }
+    if (s->faulted || nt_session_check(s, NULL) != NT_OK) {
+        return NT_ERR_FAULT; /* memory is not trusted: the slots keep the last good weights */
     }
     const nt_slot_parts_t parts = params(s);
     return nt_slots_save(s->board->store, s->plan_crc, &parts, slot, sequence);

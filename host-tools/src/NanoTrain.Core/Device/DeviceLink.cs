@@ -26,7 +26,7 @@ public sealed record DeviceFailure(string Status, uint Index, byte Section, stri
 public static class DeviceStatus
 {
     private static readonly string[] Names =
-        ["ok", "arg", "magic", "version", "crc", "truncated", "range", "unknown-op", "no-memory", "board", "state", "frame", "sequence", "unsupported", "storage"];
+        ["ok", "arg", "magic", "version", "crc", "truncated", "range", "unknown-op", "no-memory", "board", "state", "frame", "sequence", "unsupported", "storage", "fault"];
 
     public static string Name(byte status) => status < Names.Length ? Names[status] : "unknown";
 

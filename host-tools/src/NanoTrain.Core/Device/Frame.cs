@@ -14,6 +14,7 @@ public enum MessageType : byte
     Save = 0x06,
     Reset = 0x07,
     Elastic = 0x08,
+    Limits = 0x09,
     Error = 0x7F,
 }
 

@@ -263,6 +263,17 @@ public sealed class TrainerClient
         return (r.U32(), r.U32());
     }
 
+    /// <summary>
+    /// Sets the budget of each TRAIN or INFER step in counter ticks (0: the firmware's default); returns the budget in
+    /// force. A step past it is a fault: the device answers with status "fault" and restarts from its last saved weights.
+    /// </summary>
+    public ulong SetStepBudget(ulong ticks)
+    {
+        var payload = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(payload, ticks);
+        return (ulong)new Reader(Link.Request(MessageType.Limits, payload).Payload, "LIMITS").I64();
+    }
+
     /// <summary>Resets the board and waits until it answers HELLO again.</summary>
     public DeviceHello Reset(TimeSpan? bootTimeout = null)
     {

@@ -137,7 +137,7 @@ public sealed class ElfImage
         return new ElfImage(path, machine, sections, boardId) { Slot = planSlot, Symbols = ReadSymbols(raw, data) };
     }
 
-    /// <summary>Defined symbols (functions and objects) by name: their address (a Thumb function's without bit 0).</summary>
+    /// <summary>Defined symbols (functions, objects, linker-script symbols) by name: their address (a Thumb function's without bit 0).</summary>
     public IReadOnlyDictionary<string, uint> Symbols { get; private init; } = new Dictionary<string, uint>();
 
     private static Dictionary<string, uint> ReadSymbols(
@@ -164,9 +164,9 @@ public sealed class ElfImage
                 uint value = BinaryPrimitives.ReadUInt32LittleEndian(entry[4..]);
                 byte type = (byte)(entry[12] & 0xF);
                 ushort section = BinaryPrimitives.ReadUInt16LittleEndian(entry[14..]);
-                if ((type != 1 && type != 2) || section == 0 || nameOffset >= names.Length)
+                if (type > 2 || section == 0 || nameOffset >= names.Length)
                 {
-                    continue; // not a defined object or function
+                    continue; // not a defined object, function or linker-script symbol
                 }
                 var nameBytes = names[(int)nameOffset..];
                 int end = nameBytes.IndexOf((byte)0);

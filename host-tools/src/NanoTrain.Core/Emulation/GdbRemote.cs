@@ -80,6 +80,17 @@ public sealed class GdbRemote : IDisposable
         Send("c");
     }
 
+    /// <summary>Stops a running machine (the protocol's interrupt byte) and waits for its stop reply.</summary>
+    public void Interrupt()
+    {
+        _stream.WriteByte(0x03);
+        Receive();
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> into the stopped machine's memory at <paramref name="address"/>.</summary>
+    public void WriteMemory(uint address, ReadOnlySpan<byte> bytes) =>
+        Expect(Command(string.Create(CultureInfo.InvariantCulture, $"M{address:x},{bytes.Length:x}:{Convert.ToHexStringLower(bytes)}")), "OK", "write memory");
+
     /// <summary>The stop reply ("T05…") when the machine stops (a breakpoint) within <paramref name="timeout"/>, else null.</summary>
     public string? TryWaitStop(TimeSpan timeout)
     {
