@@ -36,6 +36,12 @@ public static class Program
             }
             return ExitCodes.Failure;
         }
+        catch (Exception ex) when (!verbose && ex is not OutOfMemoryException)
+        {
+            // A fault of the tool itself, not of the input: one line still, and the way to the details.
+            Console.Error.WriteLine($"error: internal error ({ex.GetType().Name}: {ex.Message}); run again with --verbose for the stack trace");
+            return ExitCodes.Software;
+        }
     }
 
     /// <summary>The whole command tree; every command of the design is listed, built or not.</summary>

@@ -10,7 +10,7 @@ public static class ModelOptions
 {
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = "zoo model (models/zoo/NAME.json): mbv2-w0.35, mcunet-tiny",
+        Description = "zoo model (models/zoo/NAME.json): mbv2-w0.35, mcunet-tiny; or a model file of that format, FILE.json",
         DefaultValueFactory = _ => "mbv2-w0.35",
     };
 

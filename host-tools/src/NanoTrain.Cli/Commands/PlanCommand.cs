@@ -60,6 +60,10 @@ public static class PlanCommand
         command.SetAction(pr =>
         {
             var paths = RepoPaths.Locate();
+            foreach (string? outputPath in new[] { pr.GetValue(output), pr.GetValue(svg), pr.GetValue(json) })
+            {
+                AtomicFile.CheckTarget(outputPath);
+            }
             var graph = ZooModel.FromZoo(paths, pr.GetValue(model)!).Build();
             string ckPath = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, graph.Name);
             var ck = ModelOptions.LoadCheckpointFor(graph, ckPath);
@@ -109,7 +113,6 @@ public static class PlanCommand
             }
             var plan = TrainingPlanner.Plan(graph, ck.Weights, quantized, m, target, pr.GetValue(budget), pr.GetValue(trainConvs), apu, pr.GetValue(lrScale), sparse, pr.GetValue(patch));
             string outPath = pr.GetValue(output) ?? Path.Combine(paths.Root, "build", "plans", $"{graph.Name}-{TrainingPlanner.NameOf(m)}-{target.Id}.ntplan");
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             AtomicFile.WriteAllBytes(outPath, plan.Plan.Bytes);
             string? cDir = pr.GetValue(emitC);
             if (cDir != null)
@@ -120,7 +123,6 @@ public static class PlanCommand
             string? svgPath = pr.GetValue(svg);
             if (svgPath != null)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(svgPath))!);
                 AtomicFile.WriteAllText(svgPath, MemoryTimelineSvg.Render(plan, BenchCommand.GitCommit(paths)));
             }
             string? jsonTarget = pr.GetValue(json);

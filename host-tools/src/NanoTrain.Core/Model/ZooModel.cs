@@ -80,13 +80,21 @@ public sealed record ZooModel(
         }
     }
 
-    /// <summary>The zoo model called <paramref name="name"/> from <c>models/zoo</c>.</summary>
+    /// <summary>
+    /// The zoo model called <paramref name="name"/> from <c>models/zoo</c>, or, when the name ends in <c>.json</c>, the model
+    /// file at that path. A zoo name is a plain file name: one with a folder in it is refused, not looked up.
+    /// </summary>
     public static ZooModel FromZoo(RepoPaths paths, string name)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Load(name);
+        }
         string dir = Path.Combine(paths.Models, "zoo");
         string path = Path.Combine(dir, name + ".json");
-        if (!File.Exists(path))
+        if (name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || name.StartsWith('.') || !File.Exists(path))
         {
             IEnumerable<string?> known = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.json").Select(Path.GetFileNameWithoutExtension).Order() : [];
             throw new NanoTrainException(ErrorKind.Usage, $"unknown model '{name}'; zoo models: {string.Join(", ", known)}");

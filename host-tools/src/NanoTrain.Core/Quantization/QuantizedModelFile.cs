@@ -104,7 +104,7 @@ public static class QuantizedModelFile
                 long offset = node?["offset"]?.GetValue<long>() ?? -1;
                 long length = node?["length"]?.GetValue<long>() ?? -1;
                 int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-                if (offset < 0 || length < 0 || dataStart + offset + (length * size) > file.Length)
+                if (offset < 0 || length < 0 || offset > file.Length - dataStart || length > (file.Length - dataStart - offset) / size)
                 {
                     throw new NanoTrainException(ErrorKind.BadInput, $"{path}: {where} lies outside the file");
                 }
@@ -141,7 +141,7 @@ public static class QuantizedModelFile
             }
             return (new QuantizedModel(root["model"]!.GetValue<string>(), ops, activations, shapes), root["architectureSha256"]!.GetValue<string>());
         }
-        catch (Exception ex) when (ex is NullReferenceException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is NullReferenceException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
             throw new NanoTrainException(ErrorKind.BadInput, $"{path}: invalid int8 model header ({ex.Message})", ex);
         }
