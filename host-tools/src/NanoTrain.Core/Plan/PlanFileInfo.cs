@@ -63,6 +63,10 @@ public sealed record PlanFileInfo(
             throw Bad("file_bytes", $"header says {fileBytes} bytes, the file has {s.Length}");
         }
         uint crc = BinaryPrimitives.ReadUInt32LittleEndian(s[PlanFormat.Header.Crc..]);
+        if (Crc32.Compute(s[16..]) != crc)
+        {
+            throw Bad("crc", $"the header's CRC-32 0x{crc:x8} does not match the file's 0x{Crc32.Compute(s[16..]):x8} (corrupt or truncated plan)");
+        }
         var boardRaw = s.Slice(PlanFormat.Header.Board, PlanFormat.BoardBytes);
         int nul = boardRaw.IndexOf((byte)0);
         string board = Encoding.ASCII.GetString(nul < 0 ? boardRaw : boardRaw[..nul]);

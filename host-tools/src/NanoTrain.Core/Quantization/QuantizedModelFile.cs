@@ -96,6 +96,7 @@ public static class QuantizedModelFile
     public static (QuantizedModel Model, string ArchitectureSha256) Load(string path)
     {
         var (root, file, dataStart) = JsonContainer.Read(path, Magic, Version, "int8 model");
+        string field = "(top level)"; // where the header is being read, for the error
         try
         {
             T[] Blob<T>(JsonNode? node, string where)
@@ -115,15 +116,20 @@ public static class QuantizedModelFile
                 Blob<int>(q["multiplier"], where + ".multiplier"), Blob<int>(q["shift"], where + ".shift"));
             var activations = new Dictionary<string, QuantParams>(StringComparer.Ordinal);
             var shapes = new Dictionary<string, (int, int, int)>(StringComparer.Ordinal);
+            field = "activations";
             foreach (var (name, a) in root["activations"]!.AsObject())
             {
+                field = $"activations.{name}";
                 activations[name] = new QuantParams(a!["scale"]!.GetValue<float>(), a["zeroPoint"]!.GetValue<int>());
                 var s = a["shape"]!.AsArray();
                 shapes[name] = (s[0]!.GetValue<int>(), s[1]!.GetValue<int>(), s[2]!.GetValue<int>());
             }
             var ops = new List<QuantizedOp>();
+            field = "ops";
+            int index = 0;
             foreach (var o in root["ops"]!.AsArray())
             {
+                field = $"ops[{index++}]";
                 string name = o!["name"]!.GetValue<string>();
                 string input = o["input"]!.GetValue<string>();
                 string output = o["output"]!.GetValue<string>();
@@ -139,11 +145,15 @@ public static class QuantizedModelFile
                     var kind => throw new NanoTrainException(ErrorKind.BadInput, $"{path}: op '{name}' has unknown kind '{kind}'"),
                 });
             }
-            return (new QuantizedModel(root["model"]!.GetValue<string>(), ops, activations, shapes), root["architectureSha256"]!.GetValue<string>());
+            field = "model";
+            string model = root["model"]!.GetValue<string>();
+            field = "architectureSha256";
+            return (new QuantizedModel(model, ops, activations, shapes), root["architectureSha256"]!.GetValue<string>());
         }
         catch (Exception ex) when (ex is NullReferenceException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
-            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: invalid int8 model header ({ex.Message})", ex);
+            string why = ex is NullReferenceException ? "missing or not the expected kind of value" : ex.Message;
+            throw new NanoTrainException(ErrorKind.BadInput, $"{path}: invalid int8 model header: field {field}: {why}", ex);
         }
     }
 
