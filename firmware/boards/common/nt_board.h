@@ -44,7 +44,7 @@ void nt_board_stack(uint8_t **lowest, uint8_t **top);
 void nt_board_watchdog_arm(uint64_t budget);
 
 /** Called from the counter's interrupt when an armed deadline passes; the app reports and resets (default: resets). */
-void nt_board_watchdog_expired(void);
+void nt_board_watchdog_expired(void) __attribute__((noreturn));
 
 /** Resets the core and the system (SYSRESETREQ); the emulator reboots the image. */
 void nt_board_reset(void) __attribute__((noreturn));

@@ -7,21 +7,25 @@
 #define SYST_RELOAD 0x00FFFFFFu
 
 static volatile uint32_t systick_wraps;
-static volatile uint64_t watchdog_deadline; /* 0: disarmed */
+/* The wrap count at which an armed watchdog fires; 0xFFFFFFFF when disarmed. One 32-bit compare per wrap keeps the
+ * handler's cost (it runs inside every measured interval) to a few instructions. */
+static volatile uint32_t watchdog_wrap = 0xFFFFFFFFu;
 
 void SysTick_Handler(void)
 {
-    ++systick_wraps;
-    const uint64_t deadline = watchdog_deadline;
-    if (deadline != 0u && ((uint64_t)systick_wraps << 24) >= deadline) {
-        watchdog_deadline = 0u;
+    const uint32_t wraps = systick_wraps + 1u;
+    systick_wraps = wraps;
+    if (wraps == watchdog_wrap) {
+        watchdog_wrap = 0xFFFFFFFFu;
         nt_board_watchdog_expired();
     }
 }
 
 void nt_board_watchdog_arm(uint64_t budget)
 {
-    watchdog_deadline = budget == 0u ? 0u : nt_counter_ticks() + budget;
+    /* The first wrap at or after the deadline (the watchdog's resolution is one wrap, 2^24 ticks). */
+    const uint64_t wrap = budget == 0u ? 0xFFFFFFFFu : ((nt_counter_ticks() + budget) >> 24) + 1u;
+    watchdog_wrap = wrap < 0xFFFFFFFFu ? (uint32_t)wrap : 0xFFFFFFFEu;
 }
 
 __attribute__((weak)) void nt_board_watchdog_expired(void)
