@@ -24,6 +24,18 @@ static nt_status mem_read(void *ctx, uint32_t offset, void *buf, uint32_t len)
     return NT_OK;
 }
 
+/* One byte's worth of the budget: 0 once the power has gone. */
+static int spend(mem_store_t *m)
+{
+    if (m->budget == 0) {
+        return 0;
+    }
+    if (m->budget > 0) {
+        --m->budget;
+    }
+    return 1;
+}
+
 static nt_status mem_write(void *ctx, uint32_t offset, const void *buf, uint32_t len)
 {
     mem_store_t *m = (mem_store_t *)ctx;
@@ -31,11 +43,8 @@ static nt_status mem_write(void *ctx, uint32_t offset, const void *buf, uint32_t
         return NT_ERR_STORAGE;
     }
     for (uint32_t i = 0; i < len; ++i) {
-        if (m->budget == 0) {
+        if (!spend(m)) {
             return NT_ERR_STORAGE;
-        }
-        if (m->budget > 0) {
-            --m->budget;
         }
         m->bytes[offset + i] = ((const uint8_t *)buf)[i];
     }
@@ -51,11 +60,8 @@ static nt_status flash_write(void *ctx, uint32_t offset, const void *buf, uint32
         return NT_ERR_STORAGE;
     }
     for (uint32_t i = 0; i < len; ++i) {
-        if (m->budget == 0) {
+        if (!spend(m)) {
             return NT_ERR_STORAGE;
-        }
-        if (m->budget > 0) {
-            --m->budget;
         }
         m->bytes[offset + i] &= ((const uint8_t *)buf)[i];
     }
@@ -66,11 +72,8 @@ static nt_status flash_erase(void *ctx, uint32_t slot)
 {
     mem_store_t *m = (mem_store_t *)ctx;
     for (uint32_t i = 0; i < SLOT_BYTES; ++i) {
-        if (m->budget == 0) {
+        if (!spend(m)) {
             return NT_ERR_STORAGE;
-        }
-        if (m->budget > 0) {
-            --m->budget;
         }
         m->bytes[slot * SLOT_BYTES + i] = 0xFFu;
     }
