@@ -76,10 +76,10 @@ public class DeviceProtocolTests
         public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 
-    private static QemuSession Boot(string boardId, PlanFileInfo plan, string elf, string state, bool flashPlan = true)
+    private static QemuSession Boot(string boardId, PlanFileInfo plan, string elf, string state, bool flashPlan = true, int? gdbPort = null)
     {
         var slot = ElfImage.Load(elf).Slot!;
-        return QemuSession.Start(Board(boardId), elf, state, flashPlan ? [new FlashImage(plan.Path, slot.Address)] : []);
+        return QemuSession.Start(Board(boardId), elf, state, flashPlan ? [new FlashImage(plan.Path, slot.Address)] : [], gdbPort: gdbPort);
     }
 
     private static LabeledImages Mnist(Split split, int count) => Datasets.Load(DatasetSpec.Mnist, split).Spread(count);
@@ -241,11 +241,11 @@ public class DeviceProtocolTests
     private static float[] InferLogits(TrainerClient client, PlanFileInfo plan, LabeledImages set, int sample) =>
         client.Infer(DeviceRun.Render(plan, new ImagePipeline(plan.Resolution), set, [sample], new byte[1]), 1).Logits;
 
-    private static void TrainSome(TrainerClient client, PlanFileInfo plan, LabeledImages set, int count)
+    private static void TrainSome(TrainerClient client, PlanFileInfo plan, LabeledImages set, int count, int first = 0)
     {
         var labels = new byte[1];
         var pipeline = new ImagePipeline(plan.Resolution);
-        for (int i = 0; i < count; i++)
+        for (int i = first; i < first + count; i++)
         {
             client.Train(Lr, DeviceRun.Render(plan, pipeline, set, [i], labels), labels);
         }
@@ -305,7 +305,6 @@ public class DeviceProtocolTests
             previous = InferLogits(client, plan, test, 0);
         }
         byte[] saved = File.ReadAllBytes(slots);
-        var slot = ElfImage.Load(elf).Slot!;
         float[]? next = null;
         int writes = -1;
         for (int cut = 0; writes < 0; cut++)
@@ -313,19 +312,14 @@ public class DeviceProtocolTests
             Assert.True(cut < 16, "a save made more than 16 store writes");
             File.WriteAllBytes(slots, saved);
             int port = GdbRemote.FreePort();
-            using (var session = QemuSession.Start(Board("openmv-h7"), elf, state.Path, [new FlashImage(plan.Path, slot.Address)], gdbPort: port))
+            using (var session = Boot("openmv-h7", plan, elf, state.Path, gdbPort: port))
             {
                 using var gdb = GdbRemote.Connect(port, TimeSpan.FromSeconds(30));
                 gdb.Break(write);
                 gdb.Continue();
                 var client = new TrainerClient(session.Link);
                 Assert.Equal(1u, client.Hello().RestoredSequence);
-                var labels = new byte[1];
-                var pipeline = new ImagePipeline(plan.Resolution);
-                for (int i = 10; i < 15; i++)
-                {
-                    client.Train(Lr, DeviceRun.Render(plan, pipeline, train, [i], labels), labels);
-                }
+                TrainSome(client, plan, train, 5, first: 10);
                 float[] now = InferLogits(client, plan, test, 0);
                 Assert.Equal(next ?? now, now); // the same weights every time: the save always has the same bytes to write
                 next = now;
@@ -379,7 +373,7 @@ public class DeviceProtocolTests
         var test = Mnist(Split.Test, 1);
         using var state = new TempDir();
         int port = GdbRemote.FreePort();
-        using var session = QemuSession.Start(Board("openmv-h7"), elf, state.Path, [new FlashImage(plan.Path, image.Slot!.Address)], gdbPort: port);
+        using var session = Boot("openmv-h7", plan, elf, state.Path, gdbPort: port);
         using var gdb = GdbRemote.Connect(port, TimeSpan.FromSeconds(30));
         gdb.Continue();
         var client = new TrainerClient(session.Link);

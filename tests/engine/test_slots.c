@@ -12,6 +12,7 @@
 typedef struct mem_store {
     uint8_t bytes[2 * SLOT_BYTES];
     long budget; /* bytes that may still be written before the "power" goes; < 0: unlimited */
+    int nor;     /* NOR flash: a write can only clear bits (the slot is erased to 0xFF first) */
 } mem_store_t;
 
 static nt_status mem_read(void *ctx, uint32_t offset, void *buf, uint32_t len)
@@ -46,28 +47,14 @@ static nt_status mem_write(void *ctx, uint32_t offset, const void *buf, uint32_t
         if (!spend(m)) {
             return NT_ERR_STORAGE;
         }
-        m->bytes[offset + i] = ((const uint8_t *)buf)[i];
+        const uint8_t b = ((const uint8_t *)buf)[i];
+        m->bytes[offset + i] = m->nor ? (uint8_t)(m->bytes[offset + i] & b) : b;
     }
     return NT_OK;
 }
 
-/* The same store as NOR flash: a slot must be erased (to 0xFF) before it is written, a write can only clear bits,
- * and the power may go in the middle of an erase as well (the budget counts erased bytes too). */
-static nt_status flash_write(void *ctx, uint32_t offset, const void *buf, uint32_t len)
-{
-    mem_store_t *m = (mem_store_t *)ctx;
-    if (offset + len > sizeof m->bytes) {
-        return NT_ERR_STORAGE;
-    }
-    for (uint32_t i = 0; i < len; ++i) {
-        if (!spend(m)) {
-            return NT_ERR_STORAGE;
-        }
-        m->bytes[offset + i] &= ((const uint8_t *)buf)[i];
-    }
-    return NT_OK;
-}
-
+/* The same store as NOR flash (nor set): a slot must be erased (to 0xFF) before it is written, and the power may go
+ * in the middle of an erase as well (the budget counts erased bytes too). */
 static nt_status flash_erase(void *ctx, uint32_t slot)
 {
     mem_store_t *m = (mem_store_t *)ctx;
@@ -183,7 +170,8 @@ int main(void)
     static mem_store_t flash;
     memset(flash.bytes, 0xFF, sizeof flash.bytes);
     flash.budget = -1;
-    const nt_slot_store_t fstore = { &flash, SLOT_BYTES, mem_read, flash_write, flash_erase };
+    flash.nor = 1;
+    const nt_slot_store_t fstore = { &flash, SLOT_BYTES, mem_read, mem_write, flash_erase };
     fill(&w, 40);
     NT_CHECK_EQ_U(NT_OK, nt_slots_save(&fstore, plan, &parts, &slot, &seq));
     for (long cut = 0; cut < (long)SLOT_BYTES + 100; ++cut) {

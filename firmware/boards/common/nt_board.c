@@ -61,6 +61,12 @@ void nt_board_reset(void)
 }
 #endif
 
+/* An app that arms the step watchdog reports its own fault first (the trainer does); any other just restarts. */
+__attribute__((weak)) void nt_board_watchdog_expired(void)
+{
+    nt_board_reset();
+}
+
 void nt_board_init(void)
 {
     nt_uart_init();

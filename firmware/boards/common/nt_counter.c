@@ -28,11 +28,6 @@ void nt_board_watchdog_arm(uint64_t budget)
     watchdog_wrap = wrap < 0xFFFFFFFFu ? (uint32_t)wrap : 0xFFFFFFFEu;
 }
 
-__attribute__((weak)) void nt_board_watchdog_expired(void)
-{
-    nt_board_reset();
-}
-
 void nt_counter_start(void)
 {
     SYST_RVR = SYST_RELOAD;

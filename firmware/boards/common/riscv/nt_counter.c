@@ -30,11 +30,6 @@ uint64_t nt_counter_ticks(void)
 /* minstret raises no interrupt: the app checks each step's ticks after it instead. */
 void nt_board_watchdog_arm(uint64_t budget) { (void)budget; }
 
-__attribute__((weak)) void nt_board_watchdog_expired(void)
-{
-    nt_board_reset();
-}
-
 uint64_t nt_counter_ticks_to_instructions(uint64_t ticks)
 {
     return ticks * NT_BOARD_INSN_PER_TICK_NUM / NT_BOARD_INSN_PER_TICK_DEN;

@@ -137,25 +137,25 @@ nt_status nt_session_start(nt_session_t *s, const nt_session_board_t *board, con
             nt_failure_add(f, " B free");
             return NT_ERR_NO_MEMORY;
         }
+        spaces[i] = b->start + offset;
+        sizes[i] = space->bytes;
+#if defined(NT_SESSION_GUARDS)
         const uint32_t rounded = (space->bytes + 3u) & ~3u;
-        if (NT_SESSION_GUARD_BYTES != 0u && (uint64_t)offset + rounded + NT_SESSION_GUARD_BYTES > capacity) {
+        if ((uint64_t)offset + rounded + NT_SESSION_GUARD_BYTES > capacity) {
             *f = nt_failure(NT_ERR_NO_MEMORY, i, "no room for the guard words after space ");
             f->section = NT_PLAN_SECTION_SPACES;
             nt_failure_number(f, i);
             return NT_ERR_NO_MEMORY;
         }
-        spaces[i] = b->start + offset;
-        sizes[i] = space->bytes;
-        used[bank] = NT_SESSION_GUARD_BYTES != 0u ? offset + rounded + NT_SESSION_GUARD_BYTES : offset + space->bytes;
-        s->guards[i] = NT_SESSION_GUARD_BYTES != 0u ? (uint32_t *)(void *)(spaces[i] + rounded) : NULL;
-    }
-#if defined(NT_SESSION_GUARDS)
-    for (uint32_t i = 1; i < s->plan.n_spaces; ++i) {
+        used[bank] = offset + rounded + NT_SESSION_GUARD_BYTES;
+        s->guards[i] = (uint32_t *)(void *)(spaces[i] + rounded);
         for (uint32_t w = 0; w < NT_SESSION_GUARD_BYTES / 4u; ++w) {
             s->guards[i][w] = NT_SESSION_GUARD_WORD;
         }
-    }
+#else
+        used[bank] = offset + space->bytes;
 #endif
+    }
     st = nt_exec_init(&s->exec, &s->plan, spaces, sizes, &err);
     if (st != NT_OK) {
         *f = nt_failure(st, err.index, "the executor refuses the plan");

@@ -28,7 +28,12 @@ public static class AtomicFile
         {
             return;
         }
-        string full = Path.GetFullPath(path);
+        RefuseUnwritable(path, Path.GetFullPath(path));
+    }
+
+    /// <summary>Refuses a target that is a folder, or one below a file.</summary>
+    private static void RefuseUnwritable(string path, string full)
+    {
         if (Directory.Exists(full))
         {
             throw new NanoTrainException(ErrorKind.Usage, $"{path}: is a folder, not a file");
@@ -42,20 +47,13 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>Creates the folder <paramref name="full"/> goes in, or says in one line why it cannot be.</summary>
-    private static void EnsureFolder(string path, string full)
+    /// <summary>Creates the folder <paramref name="full"/> goes in (after <see cref="RefuseUnwritable"/>), or says in one line why it cannot be.</summary>
+    private static void CreateFolder(string path, string full)
     {
         string? dir = Path.GetDirectoryName(full);
         if (dir == null || Directory.Exists(dir))
         {
             return;
-        }
-        for (string? up = dir; up != null; up = Path.GetDirectoryName(up))
-        {
-            if (File.Exists(up))
-            {
-                throw new NanoTrainException(ErrorKind.Usage, $"{path}: cannot write there: {up} is a file, not a folder");
-            }
         }
         try
         {
@@ -71,11 +69,8 @@ public static class AtomicFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            throw new NanoTrainException(ErrorKind.Usage, $"{path}: is a folder, not a file");
-        }
-        EnsureFolder(path, full);
+        RefuseUnwritable(path, full);
+        CreateFolder(path, full);
         string temp = $"{full}.{Guid.NewGuid():N}.tmp";
         try
         {
