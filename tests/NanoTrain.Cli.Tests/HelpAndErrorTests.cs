@@ -21,15 +21,6 @@ public class HelpAndErrorTests
         }
     }
 
-    [Theory]
-    [InlineData("import", "12")]
-    public void CommandsNotBuiltYetSaySoAndFail(string command, string issue)
-    {
-        var result = CliProcess.Run(command, "--model", "mbv2-w0.35");
-        Assert.Equal(ExitCodes.NotImplemented, result.ExitCode);
-        Assert.Contains($"`nanotrain {command}` is not built yet (issue #{issue})", result.StandardError, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void UnknownBoardIsAOneLineUsageError()
     {

@@ -46,6 +46,14 @@ public sealed class HostileInputTests : IDisposable
         return plan;
     }
 
+    /// <summary>The pretrained mbv2-w0.35 as ONNX bytes.</summary>
+    private static byte[] ExportedMbv2()
+    {
+        var graph = Core.Model.ZooModel.FromZoo(RepoPaths.Locate(), "mbv2-w0.35").Build();
+        var ck = Core.Model.Checkpoint.Load(Path.Combine(Root, "models", "pretrained", "mbv2-w0.35.ntck"));
+        return Google.Protobuf.MessageExtensions.ToByteArray(Core.Onnx.OnnxExporter.Export(graph, ck.Weights, "test"));
+    }
+
     /// <summary>Case name → (file name, content or null for none, arguments with {F} for the file and {O} for an output path, expected text).</summary>
     public static TheoryData<string> Cases => new(HostileCases.Keys);
 
@@ -90,8 +98,10 @@ public sealed class HostileInputTests : IDisposable
             ["plan", "--method", "full", "--board", "m7-dev", "--out", "{F}/x.ntplan"], ["cannot write there", "is a file, not a folder"]),
         ["json-into-a-folder"] = ("unused", () => null,
             ["plan", "--method", "full", "--board", "m7-dev", "--out", "{O}", "--json", "{DIR}"], ["is a folder"]),
-        ["onnx-import"] = ("m.onnx", () => [0x08, 0x07, 0x12],
-            ["import", "{F}"], ["not built yet"]),
+        ["onnx-not-protobuf"] = ("m.onnx", () => Encoding.ASCII.GetBytes("graph { node { op_type: \"Conv\" } }\n"),
+            ["import", "{F}", "--out", "{DIR}/out/m.json"], ["m.onnx: not a valid ONNX protobuf", "not a protobuf field"]),
+        ["onnx-truncated"] = ("m.onnx", () => ExportedMbv2()[..60_000],
+            ["import", "{F}", "--out", "{DIR}/out/m.json"], ["m.onnx: not a valid ONNX protobuf: the file ends inside the graph's initializer '", "truncated"]),
     };
 
     [Theory]

@@ -54,7 +54,8 @@ public static class Program
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(PretrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
-        root.Subcommands.Add(PlannedCommand.Create("import", "bring a model from ONNX into the zoo format", 12));
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(BuildCommand.Create());

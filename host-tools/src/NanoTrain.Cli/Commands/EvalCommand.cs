@@ -29,8 +29,9 @@ public static class EvalCommand
         command.SetAction(pr =>
         {
             var paths = RepoPaths.Locate();
-            var graph = ZooModel.FromZoo(paths, pr.GetValue(model)!).Build(pr.GetValue(resolution));
-            string path = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, graph.Name);
+            var zoo = ZooModel.FromZoo(paths, pr.GetValue(model)!);
+            var graph = zoo.Build(pr.GetValue(resolution));
+            string path = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, zoo);
             var ck = ModelOptions.LoadCheckpointFor(graph, path);
             var spec = ModelOptions.DatasetNamed(pr.GetValue(dataset)!);
             var which = pr.GetValue(split) switch

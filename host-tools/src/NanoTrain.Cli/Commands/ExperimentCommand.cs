@@ -68,8 +68,9 @@ public static class ExperimentCommand
         command.SetAction(pr =>
         {
             var paths = RepoPaths.Locate();
-            var graph = ZooModel.FromZoo(paths, pr.GetValue(model)!).Build();
-            var ck = ModelOptions.LoadCheckpointFor(graph, pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, graph.Name));
+            var zoo = ZooModel.FromZoo(paths, pr.GetValue(model)!);
+            var graph = zoo.Build();
+            var ck = ModelOptions.LoadCheckpointFor(graph, pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, zoo));
             var catalog = BoardCatalog.FromRepo(paths);
             var target = catalog.Get(pr.GetValue(board)!);
             var large = catalog.Get(LargeBoard);

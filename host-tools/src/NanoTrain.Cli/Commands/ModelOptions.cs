@@ -10,7 +10,7 @@ public static class ModelOptions
 {
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = "zoo model (models/zoo/NAME.json): mbv2-w0.35, mcunet-tiny; or a model file of that format, FILE.json",
+        Description = "zoo model (models/zoo/NAME.json): mbv2-w0.35, mcunet-tiny; or a model file of that format, FILE.json (its checkpoint defaults to FILE.ntck beside it)",
         DefaultValueFactory = _ => "mbv2-w0.35",
     };
 
@@ -40,8 +40,19 @@ public static class ModelOptions
         DatasetSpec.All.FirstOrDefault(d => d.Name == name)
         ?? throw new NanoTrainException(ErrorKind.Usage, $"unknown dataset '{name}'; datasets: {string.Join(", ", DatasetSpec.All.Select(d => d.Name))}");
 
-    /// <summary>Default checkpoint path of a model.</summary>
-    public static string DefaultCheckpoint(RepoPaths paths, string model) => Path.Combine(paths.Models, "pretrained", model + ".ntck");
+    /// <summary>
+    /// Default checkpoint of a model: models/pretrained/NAME.ntck for a zoo model, FILE.ntck beside a model file
+    /// FILE.json kept elsewhere (where <c>nanotrain import</c> writes both).
+    /// </summary>
+    public static string DefaultCheckpoint(RepoPaths paths, ZooModel zoo)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(zoo);
+        string zooDir = Path.GetFullPath(Path.Combine(paths.Models, "zoo"));
+        return Path.GetDirectoryName(Path.GetFullPath(zoo.SourcePath)) == zooDir
+            ? Path.Combine(paths.Models, "pretrained", zoo.Name + ".ntck")
+            : Path.ChangeExtension(zoo.SourcePath, ".ntck");
+    }
 
     /// <summary>Loads a checkpoint and checks it was made for <paramref name="graph"/>.</summary>
     public static Checkpoint LoadCheckpointFor(ModelGraph graph, string path)

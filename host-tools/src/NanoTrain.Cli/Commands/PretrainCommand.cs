@@ -44,7 +44,7 @@ public static class PretrainCommand
                 Limit = Math.Max(0, pr.GetValue(limit)),
                 Workers = Positive(pr.GetValue(workers), "--workers"),
             };
-            string outPath = pr.GetValue(output) ?? ModelOptions.DefaultCheckpoint(paths, zoo.Name);
+            string outPath = pr.GetValue(output) ?? ModelOptions.DefaultCheckpoint(paths, zoo);
             string? outDir = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (outDir != null && !Directory.Exists(outDir))
             {

@@ -34,8 +34,9 @@ public static class QuantizeCommand
         command.SetAction(pr =>
         {
             var paths = RepoPaths.Locate();
-            var graph = ZooModel.FromZoo(paths, pr.GetValue(model)!).Build();
-            string ckPath = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, graph.Name);
+            var zoo = ZooModel.FromZoo(paths, pr.GetValue(model)!);
+            var graph = zoo.Build();
+            string ckPath = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, zoo);
             var ck = ModelOptions.LoadCheckpointFor(graph, ckPath);
             Quantizer.RequireFinite(ck.Weights);
             var progress = new ConsoleProgress();

@@ -30,7 +30,7 @@ public static class ZooCommand
                 var zoo = ZooModel.Load(file);
                 var graph = zoo.Build();
                 var (largest, total) = graph.ActivationElements;
-                string ckPath = ModelOptions.DefaultCheckpoint(paths, zoo.Name);
+                string ckPath = ModelOptions.DefaultCheckpoint(paths, zoo);
                 double? top1 = null;
                 string? sha = null;
                 if (File.Exists(ckPath))

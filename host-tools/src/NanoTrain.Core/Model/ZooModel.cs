@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using NanoTrain.Core.Common;
 
 namespace NanoTrain.Core.Model;
@@ -34,9 +35,15 @@ public sealed record ZooModel(
         {
             throw new NanoTrainException(ErrorKind.MissingInput, $"{path}: model file not found");
         }
+        return Parse(path, File.ReadAllText(path));
+    }
+
+    /// <summary>Checks the zoo-format JSON <paramref name="text"/> that is (or will be) the file <paramref name="path"/>; errors name the path and the field.</summary>
+    public static ZooModel Parse(string path, string text)
+    {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(text);
             var root = doc.RootElement;
             var input = Field(path, root, "input");
             var stem = Field(path, root, "stem");
@@ -100,6 +107,30 @@ public sealed record ZooModel(
             throw new NanoTrainException(ErrorKind.Usage, $"unknown model '{name}'; zoo models: {string.Join(", ", known)}");
         }
         return Load(path);
+    }
+
+    /// <summary>The model in the zoo file format (what <see cref="Parse"/> reads back to an equal model).</summary>
+    public string ToJson()
+    {
+        var blocks = new JsonArray();
+        foreach (var b in Blocks)
+        {
+            blocks.Add(new JsonObject { ["expand"] = b.Expand, ["out"] = b.Out, ["kernel"] = b.Kernel, ["stride"] = b.Stride });
+        }
+        var json = new JsonObject
+        {
+            ["name"] = Name,
+            ["description"] = Description,
+            ["input"] = new JsonObject { ["channels"] = InputChannels, ["resolution"] = DefaultResolution },
+            ["classes"] = Classes,
+            ["stem"] = new JsonObject { ["out"] = StemOut, ["kernel"] = StemKernel, ["stride"] = StemStride },
+            ["blocks"] = blocks,
+        };
+        if (HeadOut is int head)
+        {
+            json["head"] = new JsonObject { ["out"] = head };
+        }
+        return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
     /// <summary>Builds the engine graph at a resolution (default: the model's own).</summary>

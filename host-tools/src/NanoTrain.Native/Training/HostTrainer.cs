@@ -187,6 +187,25 @@ public sealed unsafe class HostTrainer : IDisposable
         return ((double)correct / data.Count, lossSum / data.Count);
     }
 
+    /// <summary>
+    /// Logits of <paramref name="count"/> (at most <see cref="BatchPerWorker"/>) raw inputs, NHWC one after another, with
+    /// batch norm in inference mode: [count × classes].
+    /// </summary>
+    public float[] Logits(ReadOnlySpan<float> inputs, int count)
+    {
+        if (count < 1 || count > _plan.Batch || inputs.Length != count * _inputElements)
+        {
+            throw new ArgumentException($"{count} inputs of {_inputElements} values (at most {_plan.Batch}) expected, got {inputs.Length} values", nameof(inputs));
+        }
+        var worker = _workers[0];
+        var input = worker.Floats(_plan.Input, _plan.Batch * _inputElements);
+        input.Clear();
+        inputs.CopyTo(input);
+        worker.SetBatchNormMode(training: false, updateRunning: false);
+        worker.Forward();
+        return worker.Floats(_plan.Logits, count * _plan.Classes).ToArray();
+    }
+
     /// <summary>The current parameters and running statistics, by name.</summary>
     public Dictionary<string, float[]> ReadWeights()
     {
