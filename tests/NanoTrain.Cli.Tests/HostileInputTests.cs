@@ -111,11 +111,11 @@ public sealed class HostileInputTests : IDisposable
         ["onnx-truncated"] = ("m.onnx", () => ExportedMbv2()[..60_000],
             ["import", "{F}", "--out", "{DIR}/out/m.json"], ["m.onnx: not a valid ONNX protobuf: the file ends inside the graph's initializer '", "truncated"]),
         ["onnx-unknown-op"] = ("m.onnx", () => TorchShapedWith(m => m.Graph.Node.First(n => n.Name == "/features.2/dw/Clip").OpType = "HardSwish"),
-            ["import", "{F}", "--out", "{DIR}/out/m.json"], ["node '/features.2/dw/Clip' (HardSwish): op HardSwish is not supported"]),
+            ["import", "{F}", "--out", "{DIR}/out/m.json"], ["m.onnx: node '/features.2/dw/Clip' (HardSwish): op HardSwish is not supported"]),
         ["onnx-missing-initializer"] = ("m.onnx", () => TorchShapedWith(m => m.Graph.Initializer.Remove(m.Graph.Initializer.First(t => t.Name == "classifier.weight"))),
-            ["import", "{F}", "--out", "{DIR}/out/m.json"], ["node '/classifier/Gemm' (Gemm): the weight 'classifier.weight' is not an initializer"]),
+            ["import", "{F}", "--out", "{DIR}/out/m.json"], ["m.onnx: node '/classifier/Gemm' (Gemm): the weight 'classifier.weight' is not an initializer"]),
         ["onnx-wrong-tensor-size"] = ("m.onnx", () => TorchShapedWith(m => m.Graph.Initializer.First(t => t.Name == "/stem/Conv.bias").Dims[0] = 9),
-            ["import", "{F}", "--out", "{DIR}/out/m.json"], ["node '/stem/Conv' (Conv): bias '/stem/Conv.bias': raw_data holds 32 bytes, its dims [9] need 36"]),
+            ["import", "{F}", "--out", "{DIR}/out/m.json"], ["m.onnx: node '/stem/Conv' (Conv): bias '/stem/Conv.bias': raw_data holds 32 bytes, its dims [9] need 36"]),
     };
 
     [Theory]

@@ -94,32 +94,32 @@ public sealed class OnnxImporterTests : IDisposable
     {
         var unknown = OnnxBuilder.TorchShaped();
         NodeNamed(unknown.Model, "/features.2/dw/Clip").OpType = "LeakyRelu";
-        Assert.StartsWith("node '/features.2/dw/Clip' (LeakyRelu): op LeakyRelu is not supported; supported ops: Conv, ", ImportError(unknown.Model), StringComparison.Ordinal);
+        Assert.StartsWith("m.onnx: node '/features.2/dw/Clip' (LeakyRelu): op LeakyRelu is not supported; supported ops: Conv, ", ImportError(unknown.Model), StringComparison.Ordinal);
 
         var relu = OnnxBuilder.TorchShaped();
         var clip = NodeNamed(relu.Model, "/stem/Clip");
         clip.OpType = "Relu";
         clip.Input.RemoveAt(2);
         clip.Input.RemoveAt(1);
-        Assert.StartsWith("node '/stem/Clip' (Relu): a plain ReLU is not supported", ImportError(relu.Model), StringComparison.Ordinal);
+        Assert.StartsWith("m.onnx: node '/stem/Clip' (Relu): a plain ReLU is not supported", ImportError(relu.Model), StringComparison.Ordinal);
         Assert.Equal(3, Import(relu.Model, reluAsRelu6: true).Model.Blocks.Count);
 
         var asymmetric = OnnxBuilder.TorchShaped();
         var pads = NodeNamed(asymmetric.Model, "/features.2/dw/Conv").Attribute.Single(a => a.Name == "pads");
         pads.Ints.Clear();
         pads.Ints.Add([0, 0, 1, 1]);
-        Assert.Contains("node '/features.2/dw/Conv' (Conv): pads [0, 0, 1, 1] (top, left, bottom, right) are not supported: the engine pads k/2 = 1 on every side (asymmetric pads come from TensorFlow's 'SAME'",
+        Assert.Contains("m.onnx: node '/features.2/dw/Conv' (Conv): pads [0, 0, 1, 1] (top, left, bottom, right) are not supported: the engine pads k/2 = 1 on every side (asymmetric pads come from TensorFlow's 'SAME'",
             ImportError(asymmetric.Model), StringComparison.Ordinal);
 
         var dilated = OnnxBuilder.TorchShaped();
         var dilations = NodeNamed(dilated.Model, "/stem/Conv").Attribute.Single(a => a.Name == "dilations");
         dilations.Ints[0] = 2;
-        Assert.StartsWith("node '/stem/Conv' (Conv): dilations [2, 1] are not supported", ImportError(dilated.Model), StringComparison.Ordinal);
+        Assert.StartsWith("m.onnx: node '/stem/Conv' (Conv): dilations [2, 1] are not supported", ImportError(dilated.Model), StringComparison.Ordinal);
 
         var clip5 = OnnxBuilder.TorchShaped();
         var bound = clip5.Graph.Node.Single(n => n.OpType == "Constant" && n.Output[0] == NodeNamed(clip5.Model, "/head/Clip").Input[2]);
         bound.Attribute[0].T.FloatData[0] = 5f;
-        Assert.StartsWith("node '/head/Clip' (Clip): Clip(0, 5) is not supported; Clip(0, 6) is ReLU6", ImportError(clip5.Model), StringComparison.Ordinal);
+        Assert.StartsWith("m.onnx: node '/head/Clip' (Clip): Clip(0, 5) is not supported; Clip(0, 6) is ReLU6", ImportError(clip5.Model), StringComparison.Ordinal);
 
         var noResidual = OnnxBuilder.TorchShaped();
         var add = NodeNamed(noResidual.Model, "/features.3/Add");
@@ -128,7 +128,7 @@ public sealed class OnnxImporterTests : IDisposable
             n.Input[n.Input.IndexOf(add.Output[0])] = add.Input[0];
         }
         noResidual.Graph.Node.Remove(add);
-        Assert.StartsWith("node '/features.3/project/Conv' (Conv): b3 keeps stride 1 and 12 channels but has no residual Add", ImportError(noResidual.Model), StringComparison.Ordinal);
+        Assert.StartsWith("m.onnx: node '/features.3/project/Conv' (Conv): b3 keeps stride 1 and 12 channels but has no residual Add", ImportError(noResidual.Model), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -136,21 +136,21 @@ public sealed class OnnxImporterTests : IDisposable
     {
         var missing = OnnxBuilder.TorchShaped();
         missing.Graph.Initializer.Remove(missing.Graph.Initializer.Single(t => t.Name == "/features.1/dw/Conv.weight"));
-        Assert.Equal("node '/features.1/dw/Conv' (Conv): the weight '/features.1/dw/Conv.weight' is not an initializer or Constant (a computed weight is not supported)", ImportError(missing.Model));
+        Assert.Equal("m.onnx: node '/features.1/dw/Conv' (Conv): the weight '/features.1/dw/Conv.weight' is not an initializer or Constant (a computed weight is not supported)", ImportError(missing.Model));
 
         var shortRaw = OnnxBuilder.TorchShaped();
         var bias = shortRaw.Graph.Initializer.Single(t => t.Name == "/features.2/project/Conv.bias");
         bias.RawData = ByteString.CopyFrom(bias.RawData.Span[..40]);
-        Assert.Equal("node '/features.2/project/Conv' (Conv): bias '/features.2/project/Conv.bias': raw_data holds 40 bytes, its dims [12] need 48 (12 × 4)", ImportError(shortRaw.Model));
+        Assert.Equal("m.onnx: node '/features.2/project/Conv' (Conv): bias '/features.2/project/Conv.bias': raw_data holds 40 bytes, its dims [12] need 48 (12 × 4)", ImportError(shortRaw.Model));
 
         var wrongDims = OnnxBuilder.TorchShaped();
         var w = wrongDims.Graph.Initializer.Single(t => t.Name == "/features.3/expand/Conv.weight");
         w.Dims[1] = 10;
-        Assert.Equal("node '/features.3/expand/Conv' (Conv): weight '/features.3/expand/Conv.weight' dims [36, 10, 1, 1] do not match an input of 12 channels in 1 group(s)", ImportError(wrongDims.Model));
+        Assert.Equal("m.onnx: node '/features.3/expand/Conv' (Conv): weight '/features.3/expand/Conv.weight' dims [36, 10, 1, 1] do not match an input of 12 channels in 1 group(s)", ImportError(wrongDims.Model));
 
         var gemm = OnnxBuilder.TorchShaped();
         gemm.Graph.Initializer.Single(t => t.Name == "classifier.weight").Dims[1] = 23;
-        Assert.StartsWith("node '/classifier/Gemm' (Gemm): weight 'classifier.weight' has dims [5, 23]; [out, 24] is needed", ImportError(gemm.Model), StringComparison.Ordinal);
+        Assert.StartsWith("m.onnx: node '/classifier/Gemm' (Gemm): weight 'classifier.weight' has dims [5, 23]; [out, 24] is needed", ImportError(gemm.Model), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -194,6 +194,23 @@ public sealed class OnnxImporterTests : IDisposable
         var int8Input = OnnxBuilder.TorchShaped();
         int8Input.Graph.Input[0].Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Uint8;
         Assert.StartsWith("m.onnx: input 'input' is UINT8; FLOAT images are read", ImportError(int8Input.Model), StringComparison.Ordinal);
+
+        // A graph of the right shape whose numbers the zoo format does not take: expansion 20 (the zoo's is 1..16).
+        var wide = new OnnxBuilder(13);
+        string min = wide.Init("min", [], [0f]);
+        string max = wide.Init("max", [], [6f]);
+        string Unit(string name, string x, int cin, int cout, int k, int s, int g, bool relu)
+        {
+            string y = wide.Conv(name, x, cin, cout, k, s, g, bias: true);
+            return relu ? wide.Node("Clip", name + "/relu6", [y, min, max]) : y;
+        }
+        string h = Unit("stem", wide.Input("x", 1, 1, 8, 8), 1, 2, 3, 1, 1, true);
+        h = wide.Block("b1", h, 2, (20, 4, 3, 1), Unit);
+        h = wide.Node("GlobalAveragePool", "pool", [h]);
+        h = wide.Node("Flatten", "flat", [h]);
+        string logits = wide.Node("Gemm", "fc", [h, wide.Init("fc.w", [3, 4]), wide.Init("fc.b", [3])], ("transB", 1));
+        wide.Output(logits, 1, 3);
+        Assert.Equal("m.onnx: the imported model: field 'blocks[0].expand' is 20, must be 1..16", ImportError(wide.Model));
 
         var otherDomain = OnnxBuilder.TorchShaped();
         otherDomain.Graph.Node[3].Domain = "com.microsoft";

@@ -47,14 +47,22 @@ public static class OnnxImporter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        int opset = OnnxFile.Opset(model, path);
-        var lowered = new Lowering(model, path, opset, options);
-        lowered.Run();
-        string name = options.Name ?? ModelNameFrom(path);
-        var matcher = new Matcher(lowered, path, name);
-        var (zoo, weights, logits) = matcher.Run();
-        string producer = (model.ProducerName + " " + model.ProducerVersion).Trim();
-        return new OnnxImport(zoo, weights, [.. lowered.Notes, .. matcher.Notes], opset, producer, lowered.InputIsNhwc, model.Graph.Node.Count, logits);
+        try
+        {
+            int opset = OnnxFile.Opset(model, path);
+            var lowered = new Lowering(model, path, opset, options);
+            lowered.Run();
+            string name = options.Name ?? ModelNameFrom(path);
+            var matcher = new Matcher(lowered, path, name);
+            var (zoo, weights, logits) = matcher.Run();
+            string producer = (model.ProducerName + " " + model.ProducerVersion).Trim();
+            return new OnnxImport(zoo, weights, [.. lowered.Notes, .. matcher.Notes], opset, producer, lowered.InputIsNhwc, model.Graph.Node.Count, logits);
+        }
+        catch (NanoTrainException ex) when (!ex.Message.StartsWith(path + ": ", StringComparison.Ordinal))
+        {
+            // Node errors name the node; the file is named here, once.
+            throw new NanoTrainException(ex.Kind, $"{path}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>A model name from a file name: lower case, letters, digits, '.', '-' and '_' kept, others made '-'.</summary>
@@ -762,16 +770,8 @@ public static class OnnxImporter
             }
             string description = $"Imported from {Path.GetFileName(_path)}: {blocks.Count} inverted-residual blocks{(head != null ? ", 1x1 head" : "")}, {fc.Out} classes.";
             string json = new ZooModel(_name, description, input.C, input.H, fc.Out, stem.Conv.OutC, stem.Conv.Kernel, stem.Conv.Stride, blocks, head, _path).ToJson();
-            // The zoo's own reader checks every range and names the field.
-            ZooModel model;
-            try
-            {
-                model = ZooModel.Parse(_path, json);
-            }
-            catch (NanoTrainException ex)
-            {
-                throw new NanoTrainException(ErrorKind.BadInput, $"the imported model does not fit the zoo format: {ex.Message}", ex);
-            }
+            // The zoo's own reader checks every range and names the field ("the imported model: field 'blocks[2].expand' …").
+            var model = ZooModel.Parse("the imported model", json) with { SourcePath = _path };
             return (model, _weights, logits);
         }
 
