@@ -34,21 +34,7 @@ public static class OnnxExporter
                         int k = p.Dims[0];
                         int inPerGroup = p.Dims[2];
                         int outC = p.Dims[3];
-                        var hwio = Values(conv.Weight);
-                        var oihw = new float[hwio.Length];
-                        for (int o = 0; o < outC; o++)
-                        {
-                            for (int i = 0; i < inPerGroup; i++)
-                            {
-                                for (int kh = 0; kh < k; kh++)
-                                {
-                                    for (int kw = 0; kw < k; kw++)
-                                    {
-                                        oihw[(((o * inPerGroup) + i) * k + kh) * k + kw] = hwio[((((kh * k) + kw) * inPerGroup) + i) * outC + o];
-                                    }
-                                }
-                            }
-                        }
+                        var oihw = OnnxLayouts.HwioToOihw(Values(conv.Weight), outC, inPerGroup, k);
                         g.Initializer.Add(Tensor(conv.Weight, [outC, inPerGroup, k, k], oihw));
                         var inputs = new List<string> { conv.Input, conv.Weight };
                         if (conv.Bias != null)
@@ -93,15 +79,7 @@ public static class OnnxExporter
                         var p = graph.ParameterOf(fc.Weight);
                         int inputs = p.Dims[2];
                         int outputs = p.Dims[3];
-                        var w = Values(fc.Weight);
-                        var outIn = new float[w.Length];
-                        for (int i = 0; i < inputs; i++)
-                        {
-                            for (int o = 0; o < outputs; o++)
-                            {
-                                outIn[(o * inputs) + i] = w[(i * outputs) + o];
-                            }
-                        }
+                        var outIn = OnnxLayouts.Transpose(Values(fc.Weight), inputs, outputs);
                         g.Initializer.Add(Tensor(fc.Weight, [outputs, inputs], outIn));
                         g.Initializer.Add(Tensor(fc.Bias, [outputs], Values(fc.Bias)));
                         string flat = fc.Input + ".flat";

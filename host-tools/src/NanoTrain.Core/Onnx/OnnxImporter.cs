@@ -476,11 +476,7 @@ public static class OnnxImporter
         {
             var s = Activation(node, 0);
             RequireMap(node, s);
-            long[] axes = _opset >= 18
-                ? (Input(node, 1) != null ? OnnxFile.Integers(Constant(node, 1, "axes"), $"{Describe(node)}: axes") : [])
-                : Ints(node, "axes") ?? [];
-            var normalized = axes.Select(a => a < 0 ? a + 4 : a).Order().ToArray();
-            if (normalized is not [2, 3])
+            if (!AxesAreHw(node, inputFromOpset: 18, out var axes))
             {
                 throw Error(node, $"axes [{string.Join(", ", axes)}]: only the mean over H and W (axes [2, 3]) is supported, as global average pooling");
             }
@@ -509,13 +505,16 @@ public static class OnnxImporter
             Produce(node, new Shape(s.C, 1, 1, Flat: true), new FlattenStep(node, x, y));
         }
 
-        private long[] SqueezeAxes(NodeProto node)
+        private long[] SqueezeAxes(NodeProto node) =>
+            AxesAreHw(node, inputFromOpset: 13, out var axes) ? [1, -1] : throw Error(node, $"axes [{string.Join(", ", axes)}]: only squeezing H and W (axes [2, 3]) is supported");
+
+        /// <summary>Whether the node's axes (an attribute, or input 1 from <paramref name="inputFromOpset"/>) are H and W of NCHW.</summary>
+        private bool AxesAreHw(NodeProto node, int inputFromOpset, out long[] axes)
         {
-            long[] axes = _opset >= 13
+            axes = _opset >= inputFromOpset
                 ? (Input(node, 1) != null ? OnnxFile.Integers(Constant(node, 1, "axes"), $"{Describe(node)}: axes") : [])
                 : Ints(node, "axes") ?? [];
-            var normalized = axes.Select(a => a < 0 ? a + 4 : a).Order().ToArray();
-            return normalized is [2, 3] ? [1, -1] : throw Error(node, $"axes [{string.Join(", ", axes)}]: only squeezing H and W (axes [2, 3]) is supported");
+            return axes.Select(a => a < 0 ? a + 4 : a).Order().ToArray() is [2, 3];
         }
 
         private void LowerGemm(NodeProto node, string x, string y)
@@ -537,14 +536,7 @@ public static class OnnxImporter
             }
             int outputs = (int)b.Dims[transB ? 0 : 1];
             var raw = Floats(node, 1, "weight", (long)s.C * outputs);
-            var weight = new float[raw.Length];
-            for (int i = 0; i < s.C; i++)
-            {
-                for (int o = 0; o < outputs; o++)
-                {
-                    weight[(i * outputs) + o] = alpha * raw[transB ? (o * s.C) + i : (i * outputs) + o];
-                }
-            }
+            var weight = (transB ? OnnxLayouts.Transpose(raw, outputs, s.C) : raw).Select(v => alpha * v).ToArray();
             float[]? bias = null;
             if (Input(node, 2) != null)
             {
@@ -782,22 +774,7 @@ public static class OnnxImporter
         private void Keep(string prefix, ConvUnit unit)
         {
             var conv = unit.Conv;
-            int k = conv.Kernel;
-            int inPerGroup = conv.InC / conv.Group;
-            var hwio = new float[conv.Weight.Length];
-            for (int o = 0; o < conv.OutC; o++)
-            {
-                for (int i = 0; i < inPerGroup; i++)
-                {
-                    for (int kh = 0; kh < k; kh++)
-                    {
-                        for (int kw = 0; kw < k; kw++)
-                        {
-                            hwio[((((kh * k) + kw) * inPerGroup) + i) * conv.OutC + o] = conv.Weight[(((o * inPerGroup) + i) * k + kh) * k + kw];
-                        }
-                    }
-                }
-            }
+            var hwio = OnnxLayouts.OihwToHwio(conv.Weight, conv.OutC, conv.InC / conv.Group, conv.Kernel);
             _weights[$"{prefix}.conv.w"] = hwio;
             int n = conv.OutC;
             float eps = ZooModel.BatchNormEps;
