@@ -54,7 +54,7 @@ public static class ImportCommand
             string ckPath = Path.ChangeExtension(jsonPath, ".ntck");
             AtomicFile.CheckTarget(jsonPath);
             AtomicFile.CheckTarget(ckPath);
-            AtomicFile.CheckTarget(pr.GetValue(json) is string j && j != JsonOutput.Stdout ? j : null);
+            AtomicFile.CheckTarget(pr.GetValue(json));
 
             var progress = new ConsoleProgress();
             var onnx = OnnxFile.Load(path);
@@ -150,7 +150,7 @@ public static class ExportCommand
                 throw new NanoTrainException(ErrorKind.Usage, $"--check must be 0..64, got {samples}");
             }
             AtomicFile.CheckTarget(path);
-            AtomicFile.CheckTarget(pr.GetValue(json) is string j && j != JsonOutput.Stdout ? j : null);
+            AtomicFile.CheckTarget(pr.GetValue(json));
             var zoo = ZooModel.FromZoo(paths, pr.GetValue(model)!);
             var graph = zoo.Build(pr.GetValue(resolution));
             string ckPath = pr.GetValue(checkpoint) ?? ModelOptions.DefaultCheckpoint(paths, zoo);

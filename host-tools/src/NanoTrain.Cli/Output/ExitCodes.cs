@@ -13,7 +13,6 @@ public static class ExitCodes
     public const int Unavailable = 69;
     public const int Software = 70;
     public const int Environment = 72;
-    public const int NotImplemented = 3;
     public const int Protocol = 76;
 
     /// <summary>A plan was written but does not fit the board (nanotrain plan).</summary>
@@ -29,7 +28,6 @@ public static class ExitCodes
         ErrorKind.Environment => Environment,
         ErrorKind.Unavailable => Unavailable,
         ErrorKind.Timeout => Timeout,
-        ErrorKind.NotImplemented => NotImplemented,
         ErrorKind.Device => Protocol,
         _ => Software,
     };

@@ -15,8 +15,6 @@ public enum ErrorKind
     Unavailable,
     /// <summary>Something ran longer than its time limit.</summary>
     Timeout,
-    /// <summary>The command exists in the design but is not built yet.</summary>
-    NotImplemented,
     /// <summary>A board refused a request or stopped answering.</summary>
     Device,
 }

@@ -109,7 +109,7 @@ public sealed record ZooModel(
         return Load(path);
     }
 
-    /// <summary>The model in the zoo file format (what <see cref="Parse"/> reads back to an equal model).</summary>
+    /// <summary>The model in the zoo file format (which <see cref="Parse"/> reads back to the same model).</summary>
     public string ToJson()
     {
         var blocks = new JsonArray();
