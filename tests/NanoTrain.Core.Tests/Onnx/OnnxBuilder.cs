@@ -79,13 +79,9 @@ internal sealed class OnnxBuilder
             var a = new AttributeProto { Name = key };
             switch (value)
             {
-                case int i:
+                case int or long:
                     a.Type = AttributeProto.Types.AttributeType.Int;
-                    a.I = i;
-                    break;
-                case long l:
-                    a.Type = AttributeProto.Types.AttributeType.Int;
-                    a.I = l;
+                    a.I = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
                     break;
                 case float f:
                     a.Type = AttributeProto.Types.AttributeType.Float;

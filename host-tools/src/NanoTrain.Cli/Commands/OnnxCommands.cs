@@ -35,11 +35,7 @@ public static class ImportCommand
         {
             var paths = RepoPaths.Locate();
             string path = pr.GetValue(file)!;
-            int samples = pr.GetValue(check);
-            if (samples is < 0 or > 64)
-            {
-                throw new NanoTrainException(ErrorKind.Usage, $"--check must be 0..64, got {samples}");
-            }
+            int samples = OnnxCommands.Samples(pr.GetValue(check));
             string? chosenName = pr.GetValue(name);
             if (chosenName != null && (chosenName.Length == 0 || chosenName.IndexOfAny(['/', '\\', ' ']) >= 0))
             {
@@ -57,7 +53,8 @@ public static class ImportCommand
             AtomicFile.CheckTarget(pr.GetValue(json));
 
             var progress = new ConsoleProgress();
-            var onnx = OnnxFile.Load(path);
+            byte[] bytes = OnnxFile.Read(path);
+            var onnx = OnnxFile.Parse(path, bytes);
             var imported = OnnxImporter.Import(onnx, path, new OnnxImportOptions { Name = modelName, ReluAsRelu6 = pr.GetValue(reluAsRelu6) });
             var zoo = imported.Model with { SourcePath = jsonPath };
             var graph = zoo.Build();
@@ -72,14 +69,15 @@ public static class ImportCommand
                         $"{path}: the imported model's outputs differ from the ONNX graph's by up to {compared.MaxDifference:G4} (outputs up to {compared.MaxMagnitude:G4}); nothing written");
                 }
             }
-            string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+            string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            var notes = new JsonArray([.. imported.Notes.Select(n => (JsonNode)n)]);
             var metadata = new JsonObject
             {
                 ["source"] = Path.GetFileName(path),
                 ["sourceSha256"] = sha,
                 ["opset"] = imported.Opset,
                 ["producer"] = imported.Producer,
-                ["notes"] = new JsonArray([.. imported.Notes.Select(n => (JsonNode)n)]),
+                ["notes"] = notes,
                 ["command"] = $"nanotrain import {Path.GetFileName(path)} --name {modelName}" + (pr.GetValue(reluAsRelu6) ? " --relu-as-relu6" : ""),
             };
             AtomicFile.WriteAllText(jsonPath, zoo.ToJson());
@@ -115,7 +113,7 @@ public static class ImportCommand
                 ["blocks"] = zoo.Blocks.Count,
                 ["parameters"] = graph.ParameterCount,
                 ["forwardMacs"] = graph.ForwardMacs,
-                ["notes"] = new JsonArray([.. imported.Notes.Select(n => (JsonNode)n)]),
+                ["notes"] = notes.DeepClone(),
                 ["check"] = OnnxCommands.CheckJson(compared),
             });
             return ExitCodes.Ok;
@@ -144,11 +142,7 @@ public static class ExportCommand
         {
             var paths = RepoPaths.Locate();
             string path = pr.GetValue(onnx)!;
-            int samples = pr.GetValue(check);
-            if (samples is < 0 or > 64)
-            {
-                throw new NanoTrainException(ErrorKind.Usage, $"--check must be 0..64, got {samples}");
-            }
+            int samples = OnnxCommands.Samples(pr.GetValue(check));
             AtomicFile.CheckTarget(path);
             AtomicFile.CheckTarget(pr.GetValue(json));
             var zoo = ZooModel.FromZoo(paths, pr.GetValue(model)!);
@@ -193,9 +187,13 @@ public static class ExportCommand
     }
 }
 
-/// <summary>What import and export print of a comparison.</summary>
+/// <summary>What import and export share: the --check range and the JSON of a comparison.</summary>
 internal static class OnnxCommands
 {
+    /// <summary>The --check value, 0..64 random inputs.</summary>
+    public static int Samples(int value) =>
+        value is >= 0 and <= 64 ? value : throw new NanoTrainException(ErrorKind.Usage, $"--check must be 0..64, got {value}");
+
     public static JsonNode? CheckJson(OnnxComparison? c) => c == null ? null : new JsonObject
     {
         ["samples"] = c.Samples,

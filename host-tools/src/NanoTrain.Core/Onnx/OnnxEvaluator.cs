@@ -6,7 +6,8 @@ namespace NanoTrain.Core.Onnx;
 /// <summary>
 /// Runs an ONNX graph as written, one sample, in plain loops over its own layouts (NCHW maps, row-major matrices), with
 /// ONNX's semantics for the ops <see cref="OnnxImporter"/> reads. It shares nothing with the importer's layout
-/// conversion, so comparing its outputs with the imported model's on the engine checks the import.
+/// conversion (only the reading of attributes), so comparing its outputs with the imported model's on the engine checks
+/// the import.
 /// </summary>
 public sealed class OnnxEvaluator
 {
@@ -106,14 +107,7 @@ public sealed class OnnxEvaluator
         int m = (int)w.Dims[0], cg = (int)w.Dims[1], kh = (int)w.Dims[2], kw = (int)w.Dims[3];
         int group = (int)Int(node, "group", 1);
         var strides = Ints(node, "strides") ?? [1, 1];
-        var pads = Ints(node, "pads") ?? [0, 0, 0, 0];
-        string auto = String(node, "auto_pad", "NOTSET");
-        if (auto is "SAME_UPPER" or "SAME_LOWER")
-        {
-            long th = Math.Max((((h + strides[0] - 1) / strides[0]) - 1) * strides[0] + kh - h, 0);
-            long tw = Math.Max((((wd + strides[1] - 1) / strides[1]) - 1) * strides[1] + kw - wd, 0);
-            pads = auto == "SAME_UPPER" ? [th / 2, tw / 2, th - (th / 2), tw - (tw / 2)] : [th - (th / 2), tw - (tw / 2), th / 2, tw / 2];
-        }
+        var pads = ConvPads(node, h, wd, kh, kw, strides[0], strides[1]);
         int oh = (int)((h + pads[0] + pads[2] - kh) / strides[0]) + 1;
         int ow = (int)((wd + pads[1] + pads[3] - kw) / strides[1]) + 1;
         var y = new float[m * oh * ow];

@@ -26,13 +26,16 @@ public static class OnnxFile
     public const int ExportIrVersion = 7;
 
     /// <summary>Reads an ONNX model; a missing, damaged or non-ONNX file is refused in one line naming the file.</summary>
-    public static ModelProto Load(string path)
+    public static ModelProto Load(string path) => Parse(path, Read(path));
+
+    /// <summary>The bytes of the ONNX file <paramref name="path"/>; a missing file is refused naming it.</summary>
+    public static byte[] Read(string path) =>
+        File.Exists(path) ? File.ReadAllBytes(path) : throw new NanoTrainException(ErrorKind.MissingInput, $"{path}: ONNX file not found");
+
+    /// <summary>The model in <paramref name="bytes"/>, read from <paramref name="path"/>; damage is described as for <see cref="Load"/>.</summary>
+    public static ModelProto Parse(string path, byte[] bytes)
     {
-        if (!File.Exists(path))
-        {
-            throw new NanoTrainException(ErrorKind.MissingInput, $"{path}: ONNX file not found");
-        }
-        byte[] bytes = File.ReadAllBytes(path);
+        ArgumentNullException.ThrowIfNull(bytes);
         ModelProto model;
         try
         {

@@ -47,10 +47,10 @@ public static class OnnxImporter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
+        int opset = OnnxFile.Opset(model, path);
         try
         {
-            int opset = OnnxFile.Opset(model, path);
-            var lowered = new Lowering(model, path, opset, options);
+            var lowered = new Lowering(model, opset, options);
             lowered.Run();
             string name = options.Name ?? ModelNameFrom(path);
             var matcher = new Matcher(lowered, path, name);
@@ -58,9 +58,9 @@ public static class OnnxImporter
             string producer = (model.ProducerName + " " + model.ProducerVersion).Trim();
             return new OnnxImport(zoo, weights, [.. lowered.Notes, .. matcher.Notes], opset, producer, lowered.InputIsNhwc, model.Graph.Node.Count, logits);
         }
-        catch (NanoTrainException ex) when (!ex.Message.StartsWith(path + ": ", StringComparison.Ordinal))
+        catch (NanoTrainException ex)
         {
-            // Node errors name the node; the file is named here, once.
+            // Errors below name the node or the graph's part; the file is named here, once.
             throw new NanoTrainException(ex.Kind, $"{path}: {ex.Message}", ex);
         }
     }
@@ -83,7 +83,7 @@ public static class OnnxImporter
 
     internal abstract record Step(NodeProto Node, string Input, string Output);
 
-    internal sealed record ConvStep(NodeProto Node, string Input, string Output, float[] Weight, float[]? Bias, int InC, int OutC, int Kernel, int Stride, int Pad, int Group)
+    internal sealed record ConvStep(NodeProto Node, string Input, string Output, float[] Weight, float[]? Bias, int InC, int OutC, int Kernel, int Stride, int Group)
         : Step(Node, Input, Output);
 
     internal sealed record BnStep(NodeProto Node, string Input, string Output, float[] Gamma, float[] Beta, float[] Mean, float[] Var, float Eps)
@@ -98,23 +98,21 @@ public static class OnnxImporter
     internal sealed record FlattenStep(NodeProto Node, string Input, string Output) : Step(Node, Input, Output);
 
     /// <summary>A classifier; <see cref="Weight"/> is [in, out] as the engine keeps it.</summary>
-    internal sealed record FcStep(NodeProto Node, string Input, string Output, float[] Weight, float[]? Bias, int In, int Out) : Step(Node, Input, Output);
+    internal sealed record FcStep(NodeProto Node, string Input, string Output, float[] Weight, float[]? Bias, int Out) : Step(Node, Input, Output);
 
     internal sealed record SoftmaxStep(NodeProto Node, string Input, string Output) : Step(Node, Input, Output);
 
     internal sealed class Lowering
     {
         private readonly ModelProto _model;
-        private readonly string _path;
         private readonly int _opset;
         private readonly OnnxImportOptions _options;
         private readonly Dictionary<string, TensorProto> _constants = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _alias = new(StringComparer.Ordinal);
 
-        public Lowering(ModelProto model, string path, int opset, OnnxImportOptions options)
+        public Lowering(ModelProto model, int opset, OnnxImportOptions options)
         {
             _model = model;
-            _path = path;
             _opset = opset;
             _options = options;
         }
@@ -145,12 +143,12 @@ public static class OnnxImporter
             }
             if (graph.Output.Count != 1)
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{_path}: the graph has {graph.Output.Count} outputs; a classifier has one (the logits)");
+                throw new NanoTrainException(ErrorKind.BadInput, $"the graph has {graph.Output.Count} outputs; a classifier has one (the logits)");
             }
             OutputName = Resolve(graph.Output[0].Name);
             if (!Shapes.ContainsKey(OutputName))
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{_path}: graph output '{graph.Output[0].Name}' is produced by no node");
+                throw new NanoTrainException(ErrorKind.BadInput, $"graph output '{graph.Output[0].Name}' is produced by no node");
             }
         }
 
@@ -159,19 +157,19 @@ public static class OnnxImporter
             var inputs = graph.Input.Where(i => !_constants.ContainsKey(i.Name)).ToList();
             if (inputs.Count != 1)
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{_path}: the graph has {inputs.Count} data inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); an image classifier has one");
+                throw new NanoTrainException(ErrorKind.BadInput, $"the graph has {inputs.Count} data inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); an image classifier has one");
             }
             var input = inputs[0];
             InputName = input.Name;
             var tensor = input.Type?.TensorType;
             if (tensor == null || tensor.ElemType != (int)TensorProto.Types.DataType.Float)
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{_path}: input '{input.Name}' is {(tensor == null ? "not a tensor" : OnnxFile.TypeName(tensor.ElemType))}; FLOAT images are read");
+                throw new NanoTrainException(ErrorKind.BadInput, $"input '{input.Name}' is {(tensor == null ? "not a tensor" : OnnxFile.TypeName(tensor.ElemType))}; FLOAT images are read");
             }
             var dims = tensor.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1).ToArray() ?? [];
             if (dims.Length != 4 || dims.Skip(1).Any(d => d <= 0 || d > 4096) || dims[0] > 1)
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{_path}: input '{input.Name}' has shape [{string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]; [N, C, H, W] (or [N, H, W, C] with a Transpose) with fixed C, H, W and N 1 or free is read");
+                throw new NanoTrainException(ErrorKind.BadInput, $"input '{input.Name}' has shape [{string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]; [N, C, H, W] (or [N, H, W, C] with a Transpose) with fixed C, H, W and N 1 or free is read");
             }
             // An input transposed to NCHW by the graph's first node (TensorFlow exporters) is an NHWC image.
             var first = graph.Node.FirstOrDefault(n => n.Input.Contains(input.Name));
@@ -216,17 +214,14 @@ public static class OnnxImporter
             return values;
         }
 
-        private void Produce(NodeProto node, Shape shape, Step? step)
+        private void Produce(NodeProto node, Shape shape, Step step)
         {
             if (node.Output.Count == 0 || node.Output[0].Length == 0)
             {
                 throw Error(node, "has no output");
             }
             Shapes[node.Output[0]] = shape;
-            if (step != null)
-            {
-                Steps.Add(step);
-            }
+            Steps.Add(step);
         }
 
         private void Lower(NodeProto node)
@@ -288,22 +283,9 @@ public static class OnnxImporter
                     LowerFlatten(node, x, y);
                     break;
                 case "Gemm":
-                    LowerGemm(node, x, y);
-                    break;
                 case "MatMul":
-                    {
-                        var s = Activation(node, 0);
-                        RequireFlat(node, s);
-                        var b = Constant(node, 1, "weight");
-                        if (b.Dims.Count != 2 || b.Dims[0] != s.C)
-                        {
-                            throw Error(node, $"weight '{node.Input[1]}' has dims [{string.Join(", ", b.Dims)}]; [{s.C}, out] is needed for an input of {s.C} features");
-                        }
-                        int outputs = (int)b.Dims[1];
-                        var w = Floats(node, 1, "weight", (long)s.C * outputs);
-                        Produce(node, new Shape(outputs, 1, 1, Flat: true), new FcStep(node, x, y, w, null, s.C, outputs));
-                        break;
-                    }
+                    LowerFullyConnected(node, x, y);
+                    break;
                 case "Softmax":
                     Produce(node, Activation(node, 0), new SoftmaxStep(node, x, y));
                     break;
@@ -349,7 +331,7 @@ public static class OnnxImporter
                 throw Error(node, $"strides [{string.Join(", ", strides)}] are not supported (1 or 2, the same on both axes)");
             }
             int stride = (int)strides[0];
-            var pads = ConvPads(node, s, kh, stride);
+            var pads = ConvPads(node, s.H, s.W, kh, kw, stride, stride);
             int pad = kh / 2;
             if (pads.Any(p => p != pad))
             {
@@ -360,29 +342,7 @@ public static class OnnxImporter
             float[]? bias = Input(node, 2) != null ? Floats(node, 2, "bias", outC) : null;
             int oh = ((s.H + (2 * pad) - kh) / stride) + 1;
             int ow = ((s.W + (2 * pad) - kw) / stride) + 1;
-            Produce(node, new Shape(outC, oh, ow), new ConvStep(node, x, y, weight, bias, s.C, outC, kh, stride, pad, group));
-        }
-
-        /// <summary>Pads as [top, left, bottom, right], from the pads attribute or auto_pad.</summary>
-        private static long[] ConvPads(NodeProto node, Shape s, int k, int stride)
-        {
-            string auto = String(node, "auto_pad", "NOTSET");
-            switch (auto)
-            {
-                case "NOTSET":
-                    var pads = Ints(node, "pads") ?? [0, 0, 0, 0];
-                    return pads.Length == 4 ? pads : throw Error(node, $"pads [{string.Join(", ", pads)}] should have 4 values");
-                case "VALID":
-                    return [0, 0, 0, 0];
-                case "SAME_UPPER":
-                case "SAME_LOWER":
-                    long Total(int size) => Math.Max(((((long)size + stride - 1) / stride) - 1) * stride + k - size, 0);
-                    long th = Total(s.H);
-                    long tw = Total(s.W);
-                    return auto == "SAME_UPPER" ? [th / 2, tw / 2, th - (th / 2), tw - (tw / 2)] : [th - (th / 2), tw - (tw / 2), th / 2, tw / 2];
-                default:
-                    throw Error(node, $"auto_pad '{auto}' is not an ONNX value");
-            }
+            Produce(node, new Shape(outC, oh, ow), new ConvStep(node, x, y, weight, bias, s.C, outC, kh, stride, group));
         }
 
         private void LowerBatchNorm(NodeProto node, string x, string y)
@@ -451,12 +411,7 @@ public static class OnnxImporter
             {
                 throw Error(node, "adding a constant is read only as the bias right after a MatMul");
             }
-            var bias = Floats(node, 1 - dataIndex, "bias", -1);
-            if (bias.Length != fc.Out && bias.Length != 1)
-            {
-                throw Error(node, $"bias '{node.Input[1 - dataIndex]}' has {bias.Length} values; the MatMul has {fc.Out} outputs");
-            }
-            Steps[last] = fc with { Output = y, Bias = bias.Length == 1 ? Enumerable.Repeat(bias[0], fc.Out).ToArray() : bias };
+            Steps[last] = fc with { Output = y, Bias = Bias(node, 1 - dataIndex, fc.Out, 1f) };
             Shapes[y] = Shapes[data];
         }
 
@@ -517,7 +472,8 @@ public static class OnnxImporter
             return axes.Select(a => a < 0 ? a + 4 : a).Order().ToArray() is [2, 3];
         }
 
-        private void LowerGemm(NodeProto node, string x, string y)
+        /// <summary>Gemm (Y = α·A·B(ᵀ) + β·C) or MatMul (Gemm with neither transposes, α, β nor C): the classifier.</summary>
+        private void LowerFullyConnected(NodeProto node, string x, string y)
         {
             var s = Activation(node, 0);
             RequireFlat(node, s);
@@ -532,22 +488,25 @@ public static class OnnxImporter
             long inDim = b.Dims.Count == 2 ? b.Dims[transB ? 1 : 0] : -1;
             if (b.Dims.Count != 2 || inDim != s.C || b.Dims[transB ? 0 : 1] is <= 0 or > 4096)
             {
-                throw Error(node, $"weight '{node.Input[1]}' has dims [{string.Join(", ", b.Dims)}]; {(transB ? $"[out, {s.C}]" : $"[{s.C}, out]")} is needed for an input of {s.C} features (transB = {(transB ? 1 : 0)})");
+                throw Error(node, $"weight '{node.Input[1]}' has dims [{string.Join(", ", b.Dims)}]; {(transB ? $"[out, {s.C}]" : $"[{s.C}, out]")} is needed for an input of {s.C} features" +
+                    (node.OpType == "Gemm" ? $" (transB = {(transB ? 1 : 0)})" : ""));
             }
             int outputs = (int)b.Dims[transB ? 0 : 1];
             var raw = Floats(node, 1, "weight", (long)s.C * outputs);
             var weight = (transB ? OnnxLayouts.Transpose(raw, outputs, s.C) : raw).Select(v => alpha * v).ToArray();
-            float[]? bias = null;
-            if (Input(node, 2) != null)
+            float[]? bias = Input(node, 2) != null ? Bias(node, 2, outputs, beta) : null;
+            Produce(node, new Shape(outputs, 1, 1, Flat: true), new FcStep(node, x, y, weight, bias, outputs));
+        }
+
+        /// <summary>A classifier's bias from input <paramref name="index"/>: one value per output, or one for all; times <paramref name="scale"/>.</summary>
+        private float[] Bias(NodeProto node, int index, int outputs, float scale)
+        {
+            var c = Floats(node, index, "bias", -1);
+            if (c.Length != outputs && c.Length != 1)
             {
-                var c = Floats(node, 2, "bias", -1);
-                if (c.Length != outputs && c.Length != 1)
-                {
-                    throw Error(node, $"bias '{node.Input[2]}' has {c.Length} values; the Gemm has {outputs} outputs");
-                }
-                bias = Enumerable.Range(0, outputs).Select(o => beta * c[c.Length == 1 ? 0 : o]).ToArray();
+                throw Error(node, $"bias '{node.Input[index]}' has {c.Length} values; the classifier has {outputs} outputs");
             }
-            Produce(node, new Shape(outputs, 1, 1, Flat: true), new FcStep(node, x, y, weight, bias, s.C, outputs));
+            return Enumerable.Range(0, outputs).Select(o => scale * c[c.Length == 1 ? 0 : o]).ToArray();
         }
 
         private static void RequireMap(NodeProto node, Shape s)
@@ -599,13 +558,13 @@ public static class OnnxImporter
 
         private List<Step> Steps => _g.Steps;
 
-        private Step? Peek(int ahead = 0) => _at + ahead < Steps.Count ? Steps[_at + ahead] : null;
+        private Step? Peek() => _at < Steps.Count ? Steps[_at] : null;
 
         private NanoTrainException Unexpected(string expected, string after)
         {
             var next = Peek();
             return next == null
-                ? new NanoTrainException(ErrorKind.BadInput, $"{_path}: the graph ends after {after}; {expected} was expected")
+                ? new NanoTrainException(ErrorKind.BadInput, $"the graph ends after {after}; {expected} was expected")
                 : Error(next.Node, $"{expected} was expected here (after {after})");
         }
 
@@ -649,7 +608,7 @@ public static class OnnxImporter
             var input = _g.Shapes[_g.InputName];
             if (input.H != input.W)
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{_path}: input '{_g.InputName}' is {input.H}x{input.W}; the engine's inputs are square");
+                throw new NanoTrainException(ErrorKind.BadInput, $"input '{_g.InputName}' is {input.H}x{input.W}; the engine's inputs are square");
             }
             var stem = TakeConv(_g.InputName, "stem conv", $"input '{_g.InputName}'");
             Require(stem.Conv.Group == 1, stem, $"the stem conv has {stem.Conv.Group} groups; a full conv (group 1) is needed");
@@ -758,7 +717,7 @@ public static class OnnxImporter
             }
             if (x != _g.OutputName)
             {
-                throw new NanoTrainException(ErrorKind.BadInput, $"{_path}: the graph's output is '{_g.OutputName}', not the classifier's '{x}'");
+                throw new NanoTrainException(ErrorKind.BadInput, $"the graph's output is '{_g.OutputName}', not the classifier's '{x}'");
             }
             string description = $"Imported from {Path.GetFileName(_path)}: {blocks.Count} inverted-residual blocks{(head != null ? ", 1x1 head" : "")}, {fc.Out} classes.";
             string json = new ZooModel(_name, description, input.C, input.H, fc.Out, stem.Conv.OutC, stem.Conv.Kernel, stem.Conv.Stride, blocks, head, _path).ToJson();

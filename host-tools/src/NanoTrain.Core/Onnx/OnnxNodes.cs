@@ -56,6 +56,31 @@ public static class OnnxNodes
         return index < node.Input.Count && node.Input[index].Length > 0 ? node.Input[index] : null;
     }
 
+    /// <summary>
+    /// A conv's (or pool's) pads as [top, left, bottom, right] over an <paramref name="h"/>×<paramref name="w"/> input:
+    /// the pads attribute, or what auto_pad makes of the kernel and strides (SAME_UPPER puts the odd one at the end).
+    /// </summary>
+    public static long[] ConvPads(NodeProto node, int h, int w, int kh, int kw, long strideH, long strideW)
+    {
+        string auto = String(node, "auto_pad", "NOTSET");
+        switch (auto)
+        {
+            case "NOTSET":
+                var pads = Ints(node, "pads") ?? [0, 0, 0, 0];
+                return pads.Length == 4 ? pads : throw Error(node, $"pads [{string.Join(", ", pads)}] should have 4 values");
+            case "VALID":
+                return [0, 0, 0, 0];
+            case "SAME_UPPER":
+            case "SAME_LOWER":
+                static long Total(int size, int k, long stride) => Math.Max(((((long)size + stride - 1) / stride) - 1) * stride + k - size, 0);
+                long th = Total(h, kh, strideH);
+                long tw = Total(w, kw, strideW);
+                return auto == "SAME_UPPER" ? [th / 2, tw / 2, th - (th / 2), tw - (tw / 2)] : [th - (th / 2), tw - (tw / 2), th / 2, tw / 2];
+            default:
+                throw Error(node, $"auto_pad '{auto}' is not an ONNX value");
+        }
+    }
+
     /// <summary>The tensor a Constant node holds, in any of its attribute forms.</summary>
     public static TensorProto ConstantValue(NodeProto node)
     {
