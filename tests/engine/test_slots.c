@@ -100,16 +100,46 @@ static void fill(weights_t *w, uint8_t seed)
     }
 }
 
+/* The weights saved (w) and restored into (r), as the store's parts, for one plan. */
+static weights_t w, r;
+static const nt_slot_parts_t parts = { 2, &w, part };
+static const nt_slot_parts_t into = { 2, &r, part };
+static const uint32_t plan = 0xCAFEF00Du;
+
+/* For each cut below `cuts`: a save of new weights (seed + cut) with the power gone after `cut` bytes. The newest valid
+ * copy afterwards restores the new weights when the save finished, else (NT_ERR_STORAGE) the previous ones, and the slot
+ * that held the previous copy is byte for byte untouched. */
+static void save_with_every_cut(mem_store_t *m, const nt_slot_store_t *s, long cuts, uint8_t seed, uint32_t *slot, uint32_t *seq)
+{
+    static mem_store_t saved;
+    for (long cut = 0; cut < cuts; ++cut) {
+        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(s, (uint32_t)nt_slots_newest(s, plan, 53), plan, &into));
+        const weights_t before = r;
+        const uint32_t keep = (uint32_t)nt_slots_newest(s, plan, 53);
+        memcpy(&saved, m, sizeof *m);
+        fill(&w, (uint8_t)(seed + cut));
+        m->budget = cut;
+        const nt_status st = nt_slots_save(s, plan, &parts, slot, seq);
+        m->budget = -1;
+        const int32_t now = nt_slots_newest(s, plan, 53);
+        NT_CHECK(now >= 0);
+        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(s, (uint32_t)now, plan, &into));
+        if (st == NT_OK) {
+            NT_CHECK(memcmp(&r, &w, sizeof w) == 0);
+        } else {
+            NT_CHECK_EQ_U(NT_ERR_STORAGE, st);
+            NT_CHECK(memcmp(&r, &before, sizeof before) == 0);
+        }
+        NT_CHECK(memcmp(saved.bytes + keep * SLOT_BYTES, m->bytes + keep * SLOT_BYTES, SLOT_BYTES) == 0);
+    }
+}
+
 int main(void)
 {
     static mem_store_t mem;
     memset(mem.bytes, 0xFF, sizeof mem.bytes);
     mem.budget = -1;
     const nt_slot_store_t store = { &mem, SLOT_BYTES, mem_read, mem_write, NULL };
-    weights_t w, r;
-    const nt_slot_parts_t parts = { 2, &w, part };
-    const nt_slot_parts_t into = { 2, &r, part };
-    const uint32_t plan = 0xCAFEF00Du;
 
     NT_CHECK_EQ_U((uint32_t)-1, (uint32_t)nt_slots_newest(&store, plan, sizeof w.a + sizeof w.b));
     uint32_t slot = 9, seq = 0;
@@ -142,31 +172,9 @@ int main(void)
     NT_CHECK(memcmp(&untouched, &mem, sizeof mem) == 0);
 
     /* Power cut after every possible number of written bytes: the store then holds the previous copy
-     * (sequence n) or the new one (n + 1), and restoring gives exactly one of them. */
-    static mem_store_t saved;
-    for (long cut = 0; cut < 200; ++cut) {
-        memcpy(&saved, &mem, sizeof mem);
-        weights_t before;
-        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&store, (uint32_t)nt_slots_newest(&store, plan, 53), plan, &into));
-        before = r;
-        fill(&w, (uint8_t)(10 + cut));
-        const uint32_t keep = (uint32_t)nt_slots_newest(&store, plan, 53);
-        mem.budget = cut;
-        const nt_status st = nt_slots_save(&store, plan, &parts, &slot, &seq);
-        mem.budget = -1;
-        const int32_t now = nt_slots_newest(&store, plan, 53);
-        NT_CHECK(now >= 0);
-        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&store, (uint32_t)now, plan, &into));
-        if (st == NT_OK) {
-            NT_CHECK(memcmp(&r, &w, sizeof w) == 0);
-        } else {
-            NT_CHECK_EQ_U(NT_ERR_STORAGE, st);
-            NT_CHECK(memcmp(&r, &before, sizeof before) == 0);
-        }
-        /* Either way the slot holding the previous copy was never touched by this save. */
-        NT_CHECK(memcmp(saved.bytes + keep * SLOT_BYTES, mem.bytes + keep * SLOT_BYTES, SLOT_BYTES) == 0);
-    }
-    /* On flash (erase, then writes that clear bits), a cut after any number of erased or written bytes: the same. */
+     * (sequence n) or the new one (n + 1), and restoring gives exactly one of them; in place and on flash (erase,
+     * then writes that clear bits), where the cut may also fall inside the erase. */
+    save_with_every_cut(&mem, &store, 200, 10, &slot, &seq);
     static mem_store_t flash;
     memset(flash.bytes, 0xFF, sizeof flash.bytes);
     flash.budget = -1;
@@ -174,21 +182,7 @@ int main(void)
     const nt_slot_store_t fstore = { &flash, SLOT_BYTES, mem_read, mem_write, flash_erase };
     fill(&w, 40);
     NT_CHECK_EQ_U(NT_OK, nt_slots_save(&fstore, plan, &parts, &slot, &seq));
-    for (long cut = 0; cut < (long)SLOT_BYTES + 100; ++cut) {
-        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&fstore, (uint32_t)nt_slots_newest(&fstore, plan, 53), plan, &into));
-        const weights_t before = r;
-        const uint32_t keep = (uint32_t)nt_slots_newest(&fstore, plan, 53);
-        memcpy(&saved, &flash, sizeof flash);
-        fill(&w, (uint8_t)(50 + cut));
-        flash.budget = cut;
-        const nt_status st = nt_slots_save(&fstore, plan, &parts, &slot, &seq);
-        flash.budget = -1;
-        const int32_t now = nt_slots_newest(&fstore, plan, 53);
-        NT_CHECK(now >= 0);
-        NT_CHECK_EQ_U(NT_OK, nt_slots_restore(&fstore, (uint32_t)now, plan, &into));
-        NT_CHECK(memcmp(&r, st == NT_OK ? &w : &before, sizeof w) == 0);
-        NT_CHECK(memcmp(saved.bytes + keep * SLOT_BYTES, flash.bytes + keep * SLOT_BYTES, SLOT_BYTES) == 0);
-    }
+    save_with_every_cut(&flash, &fstore, (long)SLOT_BYTES + 100, 50, &slot, &seq);
 
     /* A flipped data byte invalidates that copy; the other one wins. */
     const int32_t top = nt_slots_newest(&store, plan, 53);
